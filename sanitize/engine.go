@@ -1,0 +1,439 @@
+package sanitize
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"runtime/debug"
+	"sync/atomic"
+
+	"github.com/mugai-project/mugai/sanitize/detect"
+)
+
+// Mode is what policy says to do with a kind.
+type Mode uint8
+
+// Modes. The zero value blocks: a kind policy does not name is denied.
+const (
+	ModeBlock    Mode = iota // never crosses
+	ModeSanitize             // rebuilt by the format's sanitizer; the new file crosses
+	ModeVerify               // the original crosses unchanged only if no risk factor is found
+)
+
+var modeNames = [...]string{"block", "sanitize", "verify"}
+
+func (m Mode) String() string {
+	if int(m) < len(modeNames) {
+		return modeNames[m]
+	}
+	return fmt.Sprintf("mode(%d)", m)
+}
+
+// ParseMode decodes a mode name as written in the policy file.
+func ParseMode(s string) (Mode, error) {
+	for i, n := range modeNames {
+		if n == s {
+			return Mode(i), nil
+		}
+	}
+	return 0, fmt.Errorf("sanitize: unknown action %q (want block, sanitize or verify)", s)
+}
+
+// Engine runs items through detection, policy, the format's sanitizer and
+// verification. Its fields are set once before use; after that an Engine is
+// safe for concurrent use.
+type Engine struct {
+	// Sanitizers maps each kind to its sanitizer. A kind policy allows but
+	// that has no sanitizer is blocked with policy.unsupported.
+	Sanitizers map[Kind]Sanitizer
+	// Mode tells what to do with a detected kind; nil blocks everything.
+	Mode func(Kind) Mode
+	// Limits for each top-level item; zero fields take the defaults.
+	Limits Limits
+	// TempDir holds spool files; "" means os.TempDir.
+	TempDir string
+	// Log receives one line per blocked item and per recovered panic; nil
+	// discards.
+	Log *slog.Logger
+	// SkipVerify turns off the re-scan of outputs. Only tests and benchmarks
+	// that measure a sanitizer alone set it.
+	SkipVerify bool
+}
+
+// Input is one top-level item.
+type Input struct {
+	R    io.Reader // read to EOF or to the size limit; not closed
+	Name string    // declared file name or path; used for the declared type
+	MIME string    // declared Content-Type, if any
+}
+
+// Item is what a Sanitizer works on.
+type Item struct {
+	Src    *io.SectionReader // the input; immutable, safe for concurrent ReadAt
+	Name   string            // declared file name (may be empty)
+	MIME   string            // declared media type (may be empty)
+	Kind   Kind              // detected kind
+	Limits Limits            // effective limits, defaults filled in
+	Depth  int               // 0 for a top-level item
+
+	eng    *Engine
+	budget *atomic.Int64 // expanded bytes left for the whole top-level item
+}
+
+// Run spools in.R, decides and sanitizes. It returns the report and, unless
+// the item was blocked, the content that may cross: a new Blob, or the input
+// itself when the outcome is passed. The caller closes the returned Blob.
+//
+// Content problems (malformed input, limits, timeouts, panics) never make Run
+// fail: they block the item with a finding. Run returns an error only when it
+// could not do its job at all (reading in.R failed, the spool directory is
+// unwritable); the caller must then treat the item as not processed (for SMTP:
+// a temporary failure).
+func (e *Engine) Run(ctx context.Context, in Input) (*Report, *Blob, error) {
+	lim := e.Limits.Defaults()
+	ctx, cancel := context.WithTimeout(ctx, lim.Timeout)
+	defer cancel()
+	budget := new(atomic.Int64)
+	budget.Store(lim.MaxExpanded)
+	return e.spoolAndProcess(ctx, in.R, in.Name, in.MIME, 0, lim, budget)
+}
+
+// RunBlob is Run for content that is already spooled. The caller keeps
+// ownership of src; the returned Blob may be src itself (outcome passed).
+func (e *Engine) RunBlob(ctx context.Context, src *Blob, name, mime string) (*Report, *Blob, error) {
+	lim := e.Limits.Defaults()
+	ctx, cancel := context.WithTimeout(ctx, lim.Timeout)
+	defer cancel()
+	budget := new(atomic.Int64)
+	budget.Store(lim.MaxExpanded)
+	rep, out := e.process(ctx, src, name, mime, 0, lim, budget)
+	return rep, out, nil
+}
+
+// Child runs a part found inside it (a MIME part, an archive member, an
+// embedded file) through the engine at the next depth, within the same
+// deadline and expanded-bytes budget. Bytes read from r count against the
+// budget. The returned Blob belongs to the caller. The error contract is
+// Run's.
+func (it *Item) Child(ctx context.Context, r io.Reader, name, mime string) (*Report, *Blob, error) {
+	return it.eng.spoolAndProcess(ctx, &budgetReader{r: r, left: it.budget}, name, mime, it.Depth+1, it.Limits, it.budget)
+}
+
+// ExpandLimit wraps r, a decompressed stream, so that reading it charges the
+// item's expanded-bytes budget (shared with the whole top-level item) and
+// fails with ErrTooLarge once the budget is spent.
+func (it *Item) ExpandLimit(r io.Reader) io.Reader {
+	return &budgetReader{r: r, left: it.budget}
+}
+
+type budgetReader struct {
+	r    io.Reader
+	left *atomic.Int64
+}
+
+func (b *budgetReader) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	if n > 0 && b.left.Add(-int64(n)) < 0 {
+		return 0, fmt.Errorf("%w: expanded size", ErrTooLarge)
+	}
+	return n, err
+}
+
+func (e *Engine) spoolAndProcess(ctx context.Context, r io.Reader, name, mime string, depth int, lim Limits, budget *atomic.Int64) (*Report, *Blob, error) {
+	sp := NewSpool(e.TempDir, lim.SpoolMemory, lim.MaxInput)
+	n, err := sp.ReadFrom(r)
+	if errors.Is(err, ErrTooLarge) {
+		sp.Close()
+		// Drain nothing more: the caller owns r. Report what we know.
+		rep := &Report{Input: name, Size: n, DeclaredMIME: mime, Outcome: OutcomeBlocked}
+		rep.Declared = detect.Declared(name, mime)
+		rep.Findings = append(rep.Findings, Finding{Rule: RuleLimitSize, Action: Blocked, Detail: err.Error()})
+		rep.Error = "input exceeds the size limit"
+		e.logBlocked(rep)
+		return rep, nil, nil
+	}
+	if err != nil {
+		sp.Close()
+		return nil, nil, fmt.Errorf("sanitize: reading input: %w", err)
+	}
+	src, err := sp.Finish()
+	if err != nil {
+		return nil, nil, err
+	}
+	rep, out := e.process(ctx, src, name, mime, depth, lim, budget)
+	if out != src {
+		src.Close()
+	}
+	return rep, out, nil
+}
+
+// process decides one spooled item. It never fails: every problem becomes a
+// blocking finding. The returned Blob is nil when the item is blocked, src
+// when it passed unchanged, or a new Blob.
+func (e *Engine) process(ctx context.Context, src *Blob, name, mime string, depth int, lim Limits, budget *atomic.Int64) (*Report, *Blob) {
+	rep := &Report{
+		Input:        name,
+		SHA256:       src.SHA256(),
+		Size:         src.Size(),
+		DeclaredMIME: mime,
+	}
+	block := func(f Finding, reason string) (*Report, *Blob) {
+		f.Action = Blocked
+		rep.Findings = append(rep.Findings, f)
+		rep.Outcome = OutcomeBlocked
+		rep.Error = reason
+		e.logBlocked(rep)
+		return rep, nil
+	}
+	if depth > lim.MaxDepth {
+		return block(Finding{Rule: RuleLimitDepth, Detail: fmt.Sprintf("nesting deeper than %d", lim.MaxDepth)}, "nested too deeply")
+	}
+	if err := ctx.Err(); err != nil {
+		return block(Finding{Rule: RuleLimitTime, Detail: "deadline passed before the item started"}, "time limit exceeded")
+	}
+
+	rep.Declared = detect.Declared(name, mime)
+	rep.Detected = detect.Detect(src, src.Size(), name)
+	if mm := detect.Compare(rep.Declared, rep.Detected); mm != detect.Same {
+		f := Finding{Rule: RuleMismatch, Detail: fmt.Sprintf("declared %s, detected %s", rep.Declared, rep.Detected)}
+		if mm == detect.Dangerous {
+			return block(f, "the file is not what its name or type says")
+		}
+		f.Action = Recorded
+		rep.Findings = append(rep.Findings, f)
+	}
+
+	mode := ModeBlock
+	if e.Mode != nil {
+		mode = e.Mode(rep.Detected)
+	}
+	if mode == ModeBlock {
+		return block(Finding{Rule: RuleDenied, Detail: fmt.Sprintf("type %s is not allowed", kindName(rep.Detected))}, "type not allowed")
+	}
+	s := e.Sanitizers[rep.Detected]
+	if s == nil {
+		return block(Finding{Rule: RuleUnsupported, Detail: fmt.Sprintf("no sanitizer for %s", kindName(rep.Detected))}, "type not supported yet")
+	}
+
+	it := &Item{Name: name, MIME: mime, Kind: rep.Detected, Limits: lim, Depth: depth, eng: e, budget: budget}
+	out, res, err := e.guard(ctx, s, src, it)
+	rep.Children = res.Children
+	rep.Findings = append(rep.Findings, res.Findings...)
+	if err != nil {
+		out.Close()
+		f, reason := errFinding(err)
+		return block(f, reason)
+	}
+	if hasAction(res.Findings, Blocked) {
+		out.Close()
+		rep.Outcome = OutcomeBlocked
+		rep.Error = "active content that cannot be removed"
+		e.logBlocked(rep)
+		return rep, nil
+	}
+	outKind := res.Kind
+	if outKind == "" {
+		outKind = rep.Detected
+	}
+
+	if mode == ModeVerify {
+		out.Close()
+		if risky(res.Findings) {
+			return block(Finding{Rule: RuleVerifyRisk, Detail: "verify mode: risk factors found"}, "risk factors found")
+		}
+		rep.Outcome = OutcomePassed
+		rep.OutputType = rep.Detected
+		rep.OutputSize = src.Size()
+		sum := src.SHA256()
+		rep.OutputSHA256 = &sum
+		return rep, src
+	}
+
+	if !e.SkipVerify {
+		if f, ok := e.verify(ctx, out, outKind, it); !ok {
+			out.Close()
+			return block(f, "the sanitized output did not verify")
+		}
+	}
+
+	rep.OutputType = outKind
+	rep.OutputSize = out.Size()
+	sum := out.SHA256()
+	rep.OutputSHA256 = &sum
+	switch {
+	case sum == src.SHA256() && !risky(rep.Findings) && outKind == rep.Detected:
+		out.Close()
+		rep.Outcome = OutcomePassed
+		return rep, src
+	case outKind == detect.Text && rep.Detected != detect.Text && rep.Detected != detect.CSV:
+		rep.Outcome = OutcomeTextized
+	default:
+		rep.Outcome = OutcomeSanitized
+	}
+	return rep, out
+}
+
+// verify re-scans a sanitizer's output with the sanitizer of the output's
+// kind: the output must detect as that kind and show no finding above
+// Recorded.
+func (e *Engine) verify(ctx context.Context, out *Blob, kind Kind, parent *Item) (Finding, bool) {
+	fail := func(detail string) (Finding, bool) {
+		return Finding{Rule: RuleVerifyFailed, Detail: detail}, false
+	}
+	got := detect.Detect(out, out.Size(), "")
+	if got != kind && !(kind == detect.CSV && got == detect.Text) && !(got == detect.Empty) {
+		return fail(fmt.Sprintf("output detects as %s, want %s", kindName(got), kind))
+	}
+	s := e.Sanitizers[kind]
+	if s == nil {
+		return fail(fmt.Sprintf("no sanitizer to verify %s", kind))
+	}
+	it := &Item{Name: parent.Name, Kind: kind, Limits: parent.Limits, Depth: parent.Depth, eng: e, budget: parent.budget}
+	verOut, res, err := e.guard(ctx, s, out, it)
+	verOut.Close()
+	for _, c := range res.Children {
+		c.Walk(func(_ int, r *Report) {
+			if r.Outcome != OutcomeBlocked && risky(r.Findings) {
+				err = fmt.Errorf("child %s still has findings", r.Input)
+			}
+		})
+	}
+	if err != nil {
+		return fail("re-scan failed: " + err.Error())
+	}
+	for _, f := range res.Findings {
+		if f.Action > Recorded {
+			return fail("re-scan found " + f.Rule)
+		}
+	}
+	return Finding{}, true
+}
+
+// guard runs s under recover, with ctx-aware input and output, and returns at
+// the deadline even if s does not. The returned Blob is nil on error.
+func (e *Engine) guard(ctx context.Context, s Sanitizer, src *Blob, it *Item) (*Blob, Result, error) {
+	it.Src = io.NewSectionReader(ctxReaderAt{ctx: ctx, r: src}, 0, src.Size())
+	sp := NewSpool(e.TempDir, it.Limits.SpoolMemory, it.Limits.MaxOutput)
+	type done struct {
+		res Result
+		err error
+	}
+	ch := make(chan done, 1)
+	go func() {
+		var d done
+		defer func() {
+			if p := recover(); p != nil {
+				e.log().Error("sanitizer panic", "kind", string(it.Kind), "part", it.Name, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+				d = done{err: fmt.Errorf("%w: recovered panic in %s sanitizer", ErrMalformed, it.Kind)}
+			}
+			ch <- d
+		}()
+		d.res, d.err = s.Sanitize(ctx, ctxWriter{ctx: ctx, w: sp}, it)
+	}()
+	select {
+	case d := <-ch:
+		if d.err == nil {
+			d.err = ctx.Err()
+		}
+		if d.err != nil {
+			sp.Close()
+			return nil, d.res, d.err
+		}
+		b, err := sp.Finish()
+		return b, d.res, err
+	case <-ctx.Done():
+		// Abandon the sanitizer; its output is closed when it returns.
+		go func() { <-ch; sp.Close() }()
+		return nil, Result{}, fmt.Errorf("%w: %s sanitizer", ErrTimeout, it.Kind)
+	}
+}
+
+func (e *Engine) log() *slog.Logger {
+	if e.Log != nil {
+		return e.Log
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+func (e *Engine) logBlocked(r *Report) {
+	rules := make([]string, 0, len(r.Findings))
+	for _, f := range r.Findings {
+		if f.Action == Blocked {
+			rules = append(rules, f.Rule)
+		}
+	}
+	e.log().Info("item blocked", "part", r.Input, "declared", string(r.Declared), "detected", string(r.Detected), "rules", rules, "reason", r.Error)
+}
+
+// errFinding maps a sanitizer error to a blocking finding and a short reason.
+func errFinding(err error) (Finding, string) {
+	d := err.Error()
+	switch {
+	case errors.Is(err, ErrTimeout), errors.Is(err, context.DeadlineExceeded):
+		return Finding{Rule: RuleLimitTime, Detail: d}, "time limit exceeded"
+	case errors.Is(err, ErrTooLarge):
+		return Finding{Rule: RuleLimitSize, Detail: d}, "size limit exceeded"
+	case errors.Is(err, ErrEncrypted):
+		return Finding{Rule: RuleEncrypted, Detail: d}, "encrypted content cannot be inspected"
+	case errors.Is(err, ErrUnsupported):
+		return Finding{Rule: RuleUnsupported, Detail: d}, "unsupported content"
+	case errors.Is(err, context.Canceled):
+		return Finding{Rule: RuleLimitTime, Detail: d}, "processing was cancelled"
+	default:
+		return Finding{Rule: RuleMalformed, Detail: d}, "the file could not be parsed"
+	}
+}
+
+func hasAction(fs []Finding, a Action) bool {
+	for _, f := range fs {
+		if f.Action == a {
+			return true
+		}
+	}
+	return false
+}
+
+// risky reports whether any finding is a risk factor: something had to be
+// cleaned, removed or blocked. Conversions (a charset, HTML to text) and
+// records are not risks by themselves.
+func risky(fs []Finding) bool {
+	for _, f := range fs {
+		if f.Action == Cleaned || f.Action == Removed || f.Action == Blocked {
+			return true
+		}
+	}
+	return false
+}
+
+func kindName(k Kind) string {
+	if k == "" {
+		return "unknown"
+	}
+	return string(k)
+}
+
+type ctxReaderAt struct {
+	ctx context.Context
+	r   io.ReaderAt
+}
+
+func (c ctxReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.ReadAt(p, off)
+}
+
+type ctxWriter struct {
+	ctx context.Context
+	w   io.Writer
+}
+
+func (c ctxWriter) Write(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.w.Write(p)
+}
