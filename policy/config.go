@@ -1,0 +1,369 @@
+package policy
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/mugai-project/mugai/sanitize"
+	"github.com/mugai-project/mugai/sanitize/detect"
+)
+
+// Config is the policy file. Every field's zero value means its documented
+// default; Default returns the defaults filled in, and Load decodes a file on
+// top of them.
+type Config struct {
+	// Lang is the language of notices, reports and CLI messages: "ja"
+	// (default) or "en".
+	Lang string `toml:"lang"`
+
+	// TempDir holds spool files for inputs larger than limits.spool_memory.
+	// Empty means the system temp directory.
+	TempDir string `toml:"temp_dir"`
+
+	// Limits bound the work on each item.
+	Limits Limits `toml:"limits"`
+
+	// Actions maps each allowed type to what is done with it: "sanitize"
+	// (rebuild it without risk factors), "verify" (pass the original
+	// unchanged only if no risk factor is found, else block) or "block".
+	// Types not listed are blocked. Entries in a policy file are merged over
+	// the defaults (DefaultActions); to deny a default type, set it to
+	// "block". Executables, scripts, shortcuts and disk images can only be
+	// blocked.
+	Actions map[string]string `toml:"actions"`
+
+	// HTML says how HTML files are turned into text.
+	HTML HTML `toml:"html"`
+
+	// CSV says how CSV files are cleaned.
+	CSV CSV `toml:"csv"`
+}
+
+// Limits bound the work on one item; zero means the default.
+type Limits struct {
+	// MaxInput is the largest item accepted, in bytes. Default 100MB.
+	MaxInput ByteSize `toml:"max_input"`
+	// MaxOutput is the largest output written for one item. Default 200MB.
+	MaxOutput ByteSize `toml:"max_output"`
+	// MaxExpanded caps the bytes decompressed from one top-level item,
+	// members and parts included. Default 200MB.
+	MaxExpanded ByteSize `toml:"max_expanded"`
+	// MaxRatio caps expanded bytes per compressed byte of any stream.
+	// Default 100.
+	MaxRatio int64 `toml:"max_ratio"`
+	// MaxEntries caps the parts, members or entries of one container.
+	// Default 1000.
+	MaxEntries int `toml:"max_entries"`
+	// MaxDepth caps nesting (mail in mail, archive in archive). Default 3.
+	MaxDepth int `toml:"max_depth"`
+	// Timeout is the wall time for one top-level item, its parts included.
+	// Default 60s.
+	Timeout Duration `toml:"timeout"`
+	// SpoolMemory is how much of an item is held in memory before it is
+	// spooled to a temp file. Default 1MB.
+	SpoolMemory ByteSize `toml:"spool_memory"`
+}
+
+// HTML configures HTML → text conversion.
+type HTML struct {
+	// Links: "text" (default) shows each link target as text after the link,
+	// "remove" keeps only the link text, "defang" shows targets as
+	// hxxps://example[.]jp so that nothing is clickable.
+	Links string `toml:"links"`
+}
+
+// CSV configures CSV cleaning.
+type CSV struct {
+	// Formulas: "neutralize" (default) prefixes cells that a spreadsheet
+	// would run as formulas (starting with = + - @, tab or CR) with '; "keep"
+	// leaves them (not recommended).
+	Formulas string `toml:"formulas"`
+	// Strict also quotes cells that are plain numbers such as -12 or +3.5.
+	// Default false.
+	Strict bool `toml:"strict"`
+}
+
+// Named values of the string options.
+const (
+	LangJA = "ja"
+	LangEN = "en"
+
+	LinksText   = "text"
+	LinksRemove = "remove"
+	LinksDefang = "defang"
+
+	FormulasNeutralize = "neutralize"
+	FormulasKeep       = "keep"
+)
+
+// DefaultActions is the allow-list a policy file starts from. Types whose
+// sanitizer has not been built yet are listed as "sanitize" and are blocked
+// with policy.unsupported until it exists.
+var DefaultActions = map[string]string{
+	"text": "sanitize", "csv": "sanitize", "html": "sanitize", "eml": "sanitize",
+	"pdf": "sanitize", "rtf": "sanitize",
+	"docx": "sanitize", "docm": "sanitize", "xlsx": "sanitize", "xlsm": "sanitize",
+	"pptx": "sanitize", "pptm": "sanitize", "doc": "sanitize", "xls": "sanitize", "ppt": "sanitize",
+	"jpeg": "sanitize", "png": "sanitize", "gif": "sanitize", "bmp": "sanitize",
+	"tiff": "sanitize", "webp": "sanitize",
+	"zip": "sanitize", "gzip": "sanitize", "tar": "sanitize", "7z": "sanitize", "lzh": "sanitize",
+	"empty": "verify",
+}
+
+// Default returns the embedded default policy.
+func Default() *Config {
+	c := &Config{
+		Lang: LangJA,
+		Limits: Limits{
+			MaxInput:    sanitize.DefaultMaxInput,
+			MaxOutput:   sanitize.DefaultMaxOutput,
+			MaxExpanded: sanitize.DefaultMaxExpanded,
+			MaxRatio:    sanitize.DefaultMaxRatio,
+			MaxEntries:  sanitize.DefaultMaxParts,
+			MaxDepth:    sanitize.DefaultMaxDepth,
+			Timeout:     Duration(sanitize.DefaultTimeout),
+			SpoolMemory: sanitize.DefaultSpoolMemory,
+		},
+		Actions: make(map[string]string, len(DefaultActions)),
+		HTML:    HTML{Links: LinksText},
+		CSV:     CSV{Formulas: FormulasNeutralize},
+	}
+	for k, v := range DefaultActions {
+		c.Actions[k] = v
+	}
+	return c
+}
+
+// Load reads and validates a policy file. Unknown keys, bad values and
+// impossible combinations are all reported at once, each with the file name
+// and, where it can be found, the line.
+func Load(path string) (*Config, error) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("policy: %w", err)
+	}
+	return Parse(path, src)
+}
+
+// Parse decodes src (named name in messages) over the defaults and validates
+// the result.
+func Parse(name string, src []byte) (*Config, error) {
+	c := Default()
+	md, err := toml.NewDecoder(bytes.NewReader(src)).Decode(c)
+	if err != nil {
+		var pe toml.ParseError
+		if errors.As(err, &pe) {
+			return nil, &Error{File: name, Line: pe.Position.Line, Msg: pe.Message}
+		}
+		return nil, &Error{File: name, Msg: err.Error()}
+	}
+	var errs []error
+	for _, k := range md.Undecoded() {
+		errs = append(errs, &Error{File: name, Line: keyLine(src, k), Key: k.String(), Msg: "unknown key"})
+	}
+	for _, e := range c.validate() {
+		e.File = name
+		if e.Key != "" {
+			e.Line = keyLine(src, strings.Split(e.Key, "."))
+		}
+		errs = append(errs, e)
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return c, nil
+}
+
+// Validate checks c and returns every problem at once, or nil.
+func (c *Config) Validate() error {
+	var errs []error
+	for _, e := range c.validate() {
+		errs = append(errs, e)
+	}
+	return errors.Join(errs...)
+}
+
+func (c *Config) validate() []*Error {
+	var errs []*Error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, &Error{Key: key, Msg: fmt.Sprintf(format, args...)})
+	}
+	if c.Lang != LangJA && c.Lang != LangEN {
+		bad("lang", "must be %q or %q, not %q", LangJA, LangEN, c.Lang)
+	}
+	l := c.Limits
+	positive := func(key string, v int64) {
+		if v <= 0 {
+			bad("limits."+key, "must be greater than zero")
+		}
+	}
+	positive("max_input", int64(l.MaxInput))
+	positive("max_output", int64(l.MaxOutput))
+	positive("max_expanded", int64(l.MaxExpanded))
+	positive("max_ratio", l.MaxRatio)
+	positive("max_entries", int64(l.MaxEntries))
+	positive("max_depth", int64(l.MaxDepth))
+	positive("timeout", int64(l.Timeout))
+	positive("spool_memory", int64(l.SpoolMemory))
+	if l.SpoolMemory > l.MaxInput && l.MaxInput > 0 {
+		bad("limits.spool_memory", "is larger than limits.max_input (%s > %s)", l.SpoolMemory, l.MaxInput)
+	}
+	if l.MaxDepth > 16 {
+		bad("limits.max_depth", "%d is unsafe; at most 16", l.MaxDepth)
+	}
+	if time.Duration(l.Timeout) > 24*time.Hour {
+		bad("limits.timeout", "%s is longer than a day", time.Duration(l.Timeout))
+	}
+	for _, k := range slices.Sorted(maps.Keys(c.Actions)) {
+		v := c.Actions[k]
+		key := "actions." + k
+		kind := detect.Kind(k)
+		if !detect.Known(kind) {
+			bad(key, "unknown type %q (known: %s)", k, strings.Join(kindNames(), ", "))
+			continue
+		}
+		m, err := sanitize.ParseMode(v)
+		if err != nil {
+			bad(key, "unknown action %q (want sanitize, verify or block)", v)
+			continue
+		}
+		if m != sanitize.ModeBlock && detect.ClassOf(kind) == detect.ClassExecutable {
+			bad(key, "type %q can only be blocked", k)
+		}
+	}
+	switch c.HTML.Links {
+	case LinksText, LinksRemove, LinksDefang:
+	default:
+		bad("html.links", "must be %q, %q or %q, not %q", LinksText, LinksRemove, LinksDefang, c.HTML.Links)
+	}
+	switch c.CSV.Formulas {
+	case FormulasNeutralize, FormulasKeep:
+	default:
+		bad("csv.formulas", "must be %q or %q, not %q", FormulasNeutralize, FormulasKeep, c.CSV.Formulas)
+	}
+	return errs
+}
+
+// Mode returns the action for a detected kind: the policy's entry, or block.
+// Executables are always blocked, whatever the table says.
+func (c *Config) Mode(k sanitize.Kind) sanitize.Mode {
+	if detect.ClassOf(k) == detect.ClassExecutable {
+		return sanitize.ModeBlock
+	}
+	m, err := sanitize.ParseMode(c.Actions[string(k)])
+	if err != nil {
+		return sanitize.ModeBlock
+	}
+	return m
+}
+
+// EngineLimits converts the policy limits for the engine.
+func (c *Config) EngineLimits() sanitize.Limits {
+	l := c.Limits
+	return sanitize.Limits{
+		MaxInput:    int64(l.MaxInput),
+		MaxOutput:   int64(l.MaxOutput),
+		MaxExpanded: int64(l.MaxExpanded),
+		MaxRatio:    l.MaxRatio,
+		MaxParts:    l.MaxEntries,
+		MaxDepth:    l.MaxDepth,
+		Timeout:     time.Duration(l.Timeout),
+		SpoolMemory: int64(l.SpoolMemory),
+	}
+}
+
+// WriteTOML writes the effective configuration, every type with its action
+// included, as a policy file.
+func (c *Config) WriteTOML(w io.Writer) error {
+	full := *c
+	full.Actions = make(map[string]string)
+	for _, k := range detect.Kinds() {
+		full.Actions[string(k)] = c.Mode(k).String()
+	}
+	return toml.NewEncoder(w).Encode(full)
+}
+
+// Error is one problem in a policy file.
+type Error struct {
+	File string
+	Line int    // 0 when unknown
+	Key  string // dotted key, when the problem is about one
+	Msg  string
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString(e.File)
+	if e.Line > 0 {
+		fmt.Fprintf(&b, ":%d", e.Line)
+	}
+	if b.Len() > 0 {
+		b.WriteString(": ")
+	}
+	if e.Key != "" {
+		b.WriteString(e.Key)
+		b.WriteString(": ")
+	}
+	b.WriteString(e.Msg)
+	return b.String()
+}
+
+// keyLine finds the line that sets key (a dotted path) in a TOML source, by
+// following table headers. It returns 0 when the key is not found, which can
+// happen for inline tables or dotted keys; the message still names the key.
+func keyLine(src []byte, key []string) int {
+	if len(key) == 0 {
+		return 0
+	}
+	table, last := key[:len(key)-1], key[len(key)-1]
+	var cur []string
+	for i, line := range strings.Split(string(src), "\n") {
+		t := strings.TrimSpace(line)
+		if strings.HasPrefix(t, "[") {
+			h := strings.Trim(t, "[] \t")
+			if j := strings.Index(h, "]"); j >= 0 {
+				h = h[:j]
+			}
+			cur = splitKey(h)
+			if slices.Equal(cur, key) {
+				return i + 1
+			}
+			continue
+		}
+		eq := strings.Index(t, "=")
+		if eq < 0 {
+			continue
+		}
+		k := splitKey(strings.TrimSpace(t[:eq]))
+		full := append(slices.Clone(cur), k...)
+		if slices.Equal(full, key) || (slices.Equal(cur, table) && len(k) == 1 && k[0] == last) {
+			return i + 1
+		}
+	}
+	return 0
+}
+
+func splitKey(s string) []string {
+	parts := strings.Split(s, ".")
+	for i, p := range parts {
+		parts[i] = strings.Trim(strings.TrimSpace(p), `"'`)
+	}
+	return parts
+}
+
+func kindNames() []string {
+	var out []string
+	for _, k := range detect.Kinds() {
+		out = append(out, string(k))
+	}
+	return out
+}

@@ -1,0 +1,128 @@
+package policy
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mugai-project/mugai/sanitize"
+)
+
+func TestDefaultIsValid(t *testing.T) {
+	if err := Default().Validate(); err != nil {
+		t.Fatalf("default policy does not validate: %v", err)
+	}
+}
+
+func TestParse(t *testing.T) {
+	src := `
+lang = "en"
+
+[limits]
+max_input = "10MB"
+timeout = "5s"
+max_depth = 2
+
+[actions]
+pdf = "block"
+png = "verify"
+
+[html]
+links = "defang"
+`
+	c, err := Parse("p.toml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Lang != "en" || c.Limits.MaxInput != 10<<20 || time.Duration(c.Limits.Timeout) != 5*time.Second || c.Limits.MaxDepth != 2 {
+		t.Errorf("decoded %+v", c)
+	}
+	if c.Limits.MaxOutput != sanitize.DefaultMaxOutput {
+		t.Errorf("unset limit lost its default: %v", c.Limits.MaxOutput)
+	}
+	for kind, want := range map[sanitize.Kind]sanitize.Mode{
+		"pdf": sanitize.ModeBlock, "png": sanitize.ModeVerify, "text": sanitize.ModeSanitize,
+		"pe": sanitize.ModeBlock, "binary": sanitize.ModeBlock, "nonsense": sanitize.ModeBlock,
+	} {
+		if got := c.Mode(kind); got != want {
+			t.Errorf("Mode(%s) = %v, want %v", kind, got, want)
+		}
+	}
+	if c.HTML.Links != LinksDefang {
+		t.Errorf("html.links = %q", c.HTML.Links)
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		src  string
+		want []string // each must appear in the error text
+	}{
+		{"unknown top key", "lang = \"ja\"\nlangauge = \"en\"\n", []string{"p.toml:2: langauge: unknown key"}},
+		{"unknown nested key", "[limits]\nmax_inptu = 5\n", []string{"p.toml:2: limits.max_inptu: unknown key"}},
+		{"unknown table", "\n[smtp]\nlisten = \"x\"\n", []string{"p.toml:3: smtp.listen: unknown key"}},
+		{"bad size", "[limits]\nmax_input = \"lots\"\n", []string{"p.toml:2", "not a size"}},
+		{"syntax", "lang = \n", []string{"p.toml:1"}},
+		{"all at once", "lang = \"fr\"\n[limits]\nmax_depth = 0\nmax_ratio = -1\n[actions]\npe = \"sanitize\"\nfoo = \"block\"\ntext = \"scrub\"\n[html]\nlinks = \"click\"\n",
+			[]string{"p.toml:1: lang:", "p.toml:3: limits.max_depth", "p.toml:4: limits.max_ratio", "p.toml:6: actions.pe: type \"pe\" can only be blocked",
+				"p.toml:7: actions.foo: unknown type", "p.toml:8: actions.text: unknown action", "p.toml:10: html.links"}},
+		{"spool over input", "[limits]\nmax_input = \"1MB\"\nspool_memory = \"2MB\"\n", []string{"p.toml:3: limits.spool_memory"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse("p.toml", []byte(tc.src))
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not contain %q", err, w)
+				}
+			}
+			var pe *Error
+			if !errors.As(err, &pe) {
+				t.Errorf("error is not a *policy.Error: %T", err)
+			}
+		})
+	}
+}
+
+func TestWriteTOMLRoundTrip(t *testing.T) {
+	c := Default()
+	c.Actions["png"] = "verify"
+	var buf bytes.Buffer
+	if err := c.WriteTOML(&buf); err != nil {
+		t.Fatal(err)
+	}
+	c2, err := Parse("effective", buf.Bytes())
+	if err != nil {
+		t.Fatalf("effective config does not parse: %v\n%s", err, buf.String())
+	}
+	for _, k := range []sanitize.Kind{"png", "text", "pe", "pdf", "binary"} {
+		if c.Mode(k) != c2.Mode(k) {
+			t.Errorf("%s: %v != %v", k, c.Mode(k), c2.Mode(k))
+		}
+	}
+	if c2.Limits != c.Limits {
+		t.Errorf("limits changed: %+v != %+v", c2.Limits, c.Limits)
+	}
+}
+
+func TestByteSize(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want ByteSize
+		ok   bool
+	}{
+		{"50MB", 50 << 20, true}, {"512KiB", 512 << 10, true}, {"1gb", 1 << 30, true},
+		{"100", 100, true}, {"7B", 7, true}, {"-1MB", 0, false}, {"MB", 0, false}, {"9999999999GB", 0, false},
+	} {
+		var b ByteSize
+		err := b.UnmarshalText([]byte(tc.in))
+		if (err == nil) != tc.ok || (tc.ok && b != tc.want) {
+			t.Errorf("%q: got %d, %v", tc.in, b, err)
+		}
+	}
+}
