@@ -212,6 +212,13 @@ func (e *Engine) process(ctx context.Context, src *Blob, name, mime string, dept
 	if mode == ModeBlock {
 		return block(Finding{Rule: RuleDenied, Detail: fmt.Sprintf("type %s is not allowed", kindName(rep.Detected))}, "type not allowed")
 	}
+	if rep.Detected == detect.Empty {
+		// Nothing to carry risk: an allowed empty item passes as it is.
+		rep.Outcome, rep.OutputType = OutcomePassed, detect.Empty
+		sum := src.SHA256()
+		rep.OutputSHA256 = &sum
+		return rep, src
+	}
 	s := e.Sanitizers[rep.Detected]
 	if s == nil {
 		return block(Finding{Rule: RuleUnsupported, Detail: fmt.Sprintf("no sanitizer for %s", kindName(rep.Detected))}, "type not supported yet")

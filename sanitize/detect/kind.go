@@ -142,3 +142,17 @@ func Kinds() []Kind {
 
 // Known reports whether k is a kind detection can return.
 func Known(k Kind) bool { _, ok := classes[k]; return ok }
+
+var extensions = map[Kind]string{
+	Text: ".txt", CSV: ".csv", HTML: ".html", XML: ".xml", SVG: ".svg", RTF: ".rtf", EML: ".eml",
+	PDF: ".pdf", DOCX: ".docx", DOCM: ".docm", XLSX: ".xlsx", XLSM: ".xlsm", XLSB: ".xlsb",
+	PPTX: ".pptx", PPTM: ".pptm", DOC: ".doc", XLS: ".xls", PPT: ".ppt", MSG: ".msg",
+	ODT: ".odt", ODS: ".ods", ODP: ".odp", XPS: ".xps",
+	JPEG: ".jpg", PNG: ".png", GIF: ".gif", BMP: ".bmp", TIFF: ".tif", WEBP: ".webp", ICO: ".ico", HEIC: ".heic",
+	ZIP: ".zip", GZIP: ".gz", TAR: ".tar", SevenZ: ".7z", RAR: ".rar", LZH: ".lzh", BZIP2: ".bz2",
+	XZ: ".xz", ZSTD: ".zst", CAB: ".cab",
+}
+
+// Ext returns the usual file extension of k, with its dot, or "" when k has
+// none worth giving (executables, unknown bytes).
+func Ext(k Kind) string { return extensions[k] }

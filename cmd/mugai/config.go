@@ -1,0 +1,66 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/mugai-project/mugai/policy"
+)
+
+func (a *app) cmdConfig(args []string) int {
+	if len(args) == 0 || args[0] != "check" {
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
+			fmt.Fprint(a.stdout, a.t("usage.config"))
+			return exitOK
+		}
+		return a.usageError(a.t("err.config_sub"))
+	}
+	fs := a.flags("config check", "usage.config")
+	pos, err := parseInterspersed(fs, args[1:])
+	if err != nil {
+		return flagExit(err)
+	}
+	if len(pos) > 1 {
+		fs.Usage()
+		return exitUsage
+	}
+	cfg, name, code := a.loadConfig(firstOr(pos, ""))
+	if code != exitOK {
+		return code
+	}
+	if err := cfg.WriteTOML(a.stdout); err != nil {
+		a.errorf("%v", err)
+		return exitInternal
+	}
+	fmt.Fprintf(a.stderr, "mugai: %s\n", a.t("config.ok", name))
+	return exitOK
+}
+
+// loadConfig loads the policy file, or the embedded defaults for "". It
+// prints every problem and returns exitUsage when the file is not valid.
+func (a *app) loadConfig(path string) (*policy.Config, string, int) {
+	if path == "" {
+		return policy.Default(), a.t("config.default"), exitOK
+	}
+	cfg, err := policy.Load(path)
+	if err != nil {
+		a.errorf("%s", a.t("err.config"))
+		var joined interface{ Unwrap() []error }
+		if errors.As(err, &joined) {
+			for _, e := range joined.Unwrap() {
+				fmt.Fprintf(a.stderr, "  %v\n", e)
+			}
+		} else {
+			fmt.Fprintf(a.stderr, "  %v\n", err)
+		}
+		return nil, path, exitUsage
+	}
+	return cfg, path, exitOK
+}
+
+func firstOr(s []string, def string) string {
+	if len(s) > 0 {
+		return s[0]
+	}
+	return def
+}
