@@ -1,0 +1,2 @@
+var s = 'hello';
+WScript.Echo(s);

@@ -1,0 +1,52 @@
+package sanitize
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/mugai-project/mugai/sanitize/detect"
+)
+
+func TestCleanName(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"請求書.pdf", "請求書.pdf"},
+		{"請求書\u202Efdp.exe", "請求書fdp.exe"},
+		{"../../etc/passwd", "passwd"},
+		{`C:\Users\x\a.txt`, "a.txt"},
+		{"a\x00b\x1bc.txt", "abc.txt"},
+		{"report.pdf. . ", "report.pdf"},
+		{"..", "file"},
+		{"", "file"},
+		{"ｶﾞ.txt", "ｶﾞ.txt"},
+		{"e\u0301.txt", "\u00e9.txt"}, // NFC
+		{"a:b*c?.txt", "a_b_c_.txt"},
+		{"bad\xffutf8.txt", "badutf8.txt"},
+		{strings.Repeat("あ", 100) + ".txt", strings.Repeat("あ", 65) + ".txt"},
+	} {
+		if got := CleanName(tc.in); got != tc.want {
+			t.Errorf("CleanName(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestOutputName(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		out  detect.Kind
+		want string
+	}{
+		{"page.html", detect.Text, "page.txt"},
+		{"a.txt", detect.Text, "a.txt"},
+		{"a.csv", detect.CSV, "a.csv"},
+		{"a.tsv", detect.CSV, "a.tsv"},
+		{"notes", detect.Text, "notes.txt"},
+		{"a.docm", detect.DOCX, "a.docx"},
+		{"photo.jpg", detect.PNG, "photo.png"},
+		{"mail.eml", detect.EML, "mail.eml"},
+		{"v1.2 notes", detect.Text, "v1.2 notes.txt"},
+	} {
+		if got := OutputName(tc.in, tc.out); got != tc.want {
+			t.Errorf("OutputName(%q, %s) = %q, want %q", tc.in, tc.out, got, tc.want)
+		}
+	}
+}
