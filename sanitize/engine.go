@@ -121,6 +121,21 @@ func (it *Item) Child(ctx context.Context, r io.Reader, name, mime string) (*Rep
 	return it.eng.spoolAndProcess(ctx, &budgetReader{r: r, left: it.budget}, name, mime, it.Depth+1, it.Limits, it.budget)
 }
 
+// NewSpool returns a spool in the engine's temp directory that keeps the
+// item's SpoolMemory in memory and refuses more than max bytes (0 means the
+// item's MaxOutput). Formats use it for intermediate data such as a mail's
+// body text.
+func (it *Item) NewSpool(max int64) *Spool {
+	if max <= 0 {
+		max = it.Limits.MaxOutput
+	}
+	dir := ""
+	if it.eng != nil {
+		dir = it.eng.TempDir
+	}
+	return NewSpool(dir, it.Limits.SpoolMemory, max)
+}
+
 // ExpandLimit wraps r, a decompressed stream, so that reading it charges the
 // item's expanded-bytes budget (shared with the whole top-level item) and
 // fails with ErrTooLarge once the budget is spent.
@@ -274,7 +289,7 @@ func (e *Engine) process(ctx context.Context, src *Blob, name, mime string, dept
 		out.Close()
 		rep.Outcome = OutcomePassed
 		return rep, src
-	case outKind == detect.Text && rep.Detected != detect.Text && rep.Detected != detect.CSV:
+	case res.Textized, outKind == detect.Text && rep.Detected != detect.Text && rep.Detected != detect.CSV:
 		rep.Outcome = OutcomeTextized
 	default:
 		rep.Outcome = OutcomeSanitized
@@ -290,7 +305,7 @@ func (e *Engine) verify(ctx context.Context, out *Blob, kind Kind, parent *Item)
 		return Finding{Rule: RuleVerifyFailed, Detail: detail}, false
 	}
 	got := detect.Detect(out, out.Size(), "")
-	if got != kind && !(kind == detect.CSV && got == detect.Text) && !(got == detect.Empty) {
+	if got != kind && !sameTextFamily(kind, got) && got != detect.Empty {
 		return fail(fmt.Sprintf("output detects as %s, want %s", kindName(got), kind))
 	}
 	s := e.Sanitizers[kind]
@@ -410,6 +425,19 @@ func risky(fs []Finding) bool {
 		if f.Action == Cleaned || f.Action == Removed || f.Action == Blocked {
 			return true
 		}
+	}
+	return false
+}
+
+// sameTextFamily reports whether a text output (kind) that detects as got is
+// still plain text: CSV is text without a name, and a text that starts with
+// "From:" lines looks like a mail but is only text.
+func sameTextFamily(kind, got Kind) bool {
+	switch kind {
+	case detect.Text:
+		return got == detect.CSV || got == detect.EML
+	case detect.CSV:
+		return got == detect.Text || got == detect.EML
 	}
 	return false
 }

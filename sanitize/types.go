@@ -57,6 +57,10 @@ type Result struct {
 	Findings []Finding
 	// Children are reports for parts handled through Item.Child.
 	Children []*Report
+	// Textized says the item was converted to text (a mail turned into a
+	// text message), so its outcome is textized even though the output
+	// keeps the input's kind.
+	Textized bool
 }
 
 // Action says what happened about a finding.

@@ -3,8 +3,12 @@ package main
 import (
 	"log/slog"
 
+	"github.com/mugai-project/mugai/formats/csv"
+	"github.com/mugai-project/mugai/formats/html"
+	"github.com/mugai-project/mugai/formats/text"
 	"github.com/mugai-project/mugai/policy"
 	"github.com/mugai-project/mugai/sanitize"
+	"github.com/mugai-project/mugai/sanitize/detect"
 )
 
 // newEngine wires the policy and the format table into an engine.
@@ -22,5 +26,26 @@ func newEngine(cfg *policy.Config, log *slog.Logger) *sanitize.Engine {
 // policy's per-format options. A kind missing here is blocked with
 // policy.unsupported even when the policy allows it.
 func sanitizers(cfg *policy.Config) map[sanitize.Kind]sanitize.Sanitizer {
-	return map[sanitize.Kind]sanitize.Sanitizer{}
+	return map[sanitize.Kind]sanitize.Sanitizer{
+		detect.Text: text.New(text.Options{}),
+		detect.CSV: csv.New(csv.Options{
+			KeepFormulas:   cfg.CSV.Formulas == policy.FormulasKeep,
+			StrictFormulas: cfg.CSV.Strict,
+		}),
+		detect.HTML: html.New(htmlOptions(cfg)),
+	}
+}
+
+func htmlOptions(cfg *policy.Config) html.Options {
+	o := html.Options{}
+	switch cfg.HTML.Links {
+	case policy.LinksRemove:
+		o.Links = html.LinkRemove
+	case policy.LinksDefang:
+		o.Links = html.LinkDefang
+	}
+	if cfg.Lang == policy.LangEN {
+		o.ImageLabel = "image"
+	}
+	return o
 }

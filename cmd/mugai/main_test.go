@@ -3,10 +3,12 @@ package main
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	"golang.org/x/text/encoding/japanese"
 )
 
 func TestMain(m *testing.M) {
@@ -18,7 +20,18 @@ func TestMain(m *testing.M) {
 // TestScripts runs the CLI scenarios in testdata/script/*.txtar: each is a
 // shell-like script with its input files, run against the real binary.
 func TestScripts(t *testing.T) {
-	testscript.Run(t, testscript.Params{Dir: "testdata/script"})
+	testscript.Run(t, testscript.Params{
+		Dir: "testdata/script",
+		Setup: func(env *testscript.Env) error {
+			// A Shift_JIS (CP932) text with NEC special characters, which a
+			// txtar file cannot hold as it is.
+			sjis, err := japanese.ShiftJIS.NewEncoder().Bytes([]byte("庁内のお知らせ ①㈱Ⅲ\r\n"))
+			if err != nil {
+				return err
+			}
+			return os.WriteFile(filepath.Join(env.WorkDir, "sjis.txt"), sjis, 0o644)
+		},
+	})
 }
 
 func TestMessagesHaveBothLanguages(t *testing.T) {

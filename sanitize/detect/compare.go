@@ -47,6 +47,9 @@ func Compare(declared, detected Kind) Verdict {
 	if declared == Unknown || declared == detected || alias(declared) == alias(detected) {
 		return Same
 	}
+	if detected == Empty {
+		return Same // zero bytes carry nothing, whatever the name says
+	}
 	if !Known(detected) {
 		return Dangerous
 	}

@@ -156,3 +156,25 @@ var extensions = map[Kind]string{
 // Ext returns the usual file extension of k, with its dot, or "" when k has
 // none worth giving (executables, unknown bytes).
 func Ext(k Kind) string { return extensions[k] }
+
+var mimeTypes = map[Kind]string{
+	Text: "text/plain", CSV: "text/csv", EML: "message/rfc822", PDF: "application/pdf",
+	DOCX: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+	XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+	PPTX: "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+	DOC:  "application/msword", XLS: "application/vnd.ms-excel", PPT: "application/vnd.ms-powerpoint",
+	RTF: "application/rtf", ODT: "application/vnd.oasis.opendocument.text",
+	ODS: "application/vnd.oasis.opendocument.spreadsheet", ODP: "application/vnd.oasis.opendocument.presentation",
+	JPEG: "image/jpeg", PNG: "image/png", GIF: "image/gif", BMP: "image/bmp", TIFF: "image/tiff", WEBP: "image/webp",
+	ZIP: "application/zip", GZIP: "application/gzip", TAR: "application/x-tar", SevenZ: "application/x-7z-compressed",
+	LZH: "application/x-lzh-compressed",
+}
+
+// MIMEType returns the media type for an output of kind k; unknown kinds are
+// application/octet-stream.
+func MIMEType(k Kind) string {
+	if m, ok := mimeTypes[k]; ok {
+		return m
+	}
+	return "application/octet-stream"
+}

@@ -1,0 +1,71 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// TestDependencyDirection enforces DESIGN.md's layering with `go list`:
+// sanitize imports nothing of ours but its detect package; formats import
+// only the core (and the shared text and HTML converters); policy imports the
+// core; quarantine imports nothing of ours; only cmd/mugai wires everything.
+func TestDependencyDirection(t *testing.T) {
+	goCmd, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("go command not found")
+	}
+	const mod = "github.com/mugai-project/mugai/"
+	out, err := exec.Command(goCmd, "list", "-json", "../../...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	allowed := func(pkg, imp string) bool {
+		switch {
+		case strings.HasPrefix(pkg, "sanitize/detect"):
+			return false
+		case pkg == "sanitize":
+			return imp == "sanitize/detect"
+		case strings.HasPrefix(pkg, "formats/"):
+			// A format may use its own subpackages (formats/mail/mailhdr).
+			return imp == "sanitize" || imp == "sanitize/detect" || imp == "formats/text" || imp == "formats/html" ||
+				strings.HasPrefix(imp, pkg+"/")
+		case pkg == "policy":
+			return imp == "sanitize" || imp == "sanitize/detect"
+		case pkg == "quarantine":
+			return false
+		case pkg == "smtpd" || pkg == "filedrop":
+			return imp == "sanitize" || imp == "sanitize/detect" || imp == "policy" || imp == "quarantine"
+		case strings.HasPrefix(pkg, "cmd/"), strings.HasPrefix(pkg, "testdata/"):
+			return true
+		}
+		return false
+	}
+	dec := json.NewDecoder(strings.NewReader(string(out)))
+	for {
+		var p struct {
+			ImportPath string
+			Imports    []string
+		}
+		if err := dec.Decode(&p); err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		pkg := strings.TrimPrefix(p.ImportPath, mod)
+		for _, imp := range p.Imports {
+			if !strings.HasPrefix(imp, mod) {
+				continue
+			}
+			imp = strings.TrimPrefix(imp, mod)
+			if pkg == imp || (pkg == "formats/html" && imp == "formats/html") {
+				continue
+			}
+			if !allowed(pkg, imp) {
+				t.Errorf("%s must not import %s", pkg, imp)
+			}
+		}
+	}
+}

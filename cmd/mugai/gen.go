@@ -1,0 +1,4 @@
+package main
+
+// The README's first command sanitizes these generated examples.
+//go:generate go run ../../testdata/gen/examples -out ../../testdata/examples
