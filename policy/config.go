@@ -46,6 +46,42 @@ type Config struct {
 
 	// CSV says how CSV files are cleaned.
 	CSV CSV `toml:"csv"`
+
+	// Mail says how mails are turned into text (メールテキスト化).
+	Mail Mail `toml:"mail"`
+}
+
+// Mail configures the mail sanitizer.
+type Mail struct {
+	// Mode: "sanitize" (default) re-attaches every attachment that was
+	// sanitized or proven harmless and lists the removed ones; "text" is the
+	// pure text-ization method: no attachment crosses, all are listed and
+	// kept with the original.
+	Mode string `toml:"mode"`
+	// Prefer: in multipart/alternative, "text" (default) keeps the
+	// text/plain version, "html" converts the HTML version to text.
+	Prefer string `toml:"prefer"`
+	// Notice: where the notice to the recipient goes, "bottom" (default) or
+	// "top" of the text.
+	Notice string `toml:"notice"`
+	// Charset of the text and headers: "utf-8" (default) or "iso-2022-jp"
+	// for legacy clients (UTF-8 is still used when a character does not fit).
+	Charset string `toml:"charset"`
+	// Rules pick another mode for some mail: the first rule whose every
+	// given condition matches the envelope decides.
+	Rules []MailRule `toml:"rule"`
+}
+
+// MailRule chooses the mail mode by envelope.
+type MailRule struct {
+	// RecipientDomain matches when any envelope recipient is in this domain
+	// or one of its subdomains ("example.lg.jp").
+	RecipientDomain string `toml:"recipient_domain"`
+	// Sender matches the envelope sender: a full address, "@domain" for a
+	// whole domain (and its subdomains).
+	Sender string `toml:"sender"`
+	// Mode for matching mail: "sanitize" or "text".
+	Mode string `toml:"mode"`
 }
 
 // Limits bound the work on one item; zero means the default.
@@ -103,6 +139,15 @@ const (
 
 	FormulasNeutralize = "neutralize"
 	FormulasKeep       = "keep"
+
+	MailSanitize = "sanitize"
+	MailText     = "text"
+	PreferText   = "text"
+	PreferHTML   = "html"
+	NoticeBottom = "bottom"
+	NoticeTop    = "top"
+	CharsetUTF8  = "utf-8"
+	CharsetJIS   = "iso-2022-jp"
 )
 
 // DefaultActions is the allow-list a policy file starts from. Types whose
@@ -136,6 +181,7 @@ func Default() *Config {
 		Actions: make(map[string]string, len(DefaultActions)),
 		HTML:    HTML{Links: LinksText},
 		CSV:     CSV{Formulas: FormulasNeutralize},
+		Mail:    Mail{Mode: MailSanitize, Prefer: PreferText, Notice: NoticeBottom, Charset: CharsetUTF8},
 	}
 	for k, v := range DefaultActions {
 		c.Actions[k] = v
@@ -250,7 +296,55 @@ func (c *Config) validate() []*Error {
 	default:
 		bad("csv.formulas", "must be %q or %q, not %q", FormulasNeutralize, FormulasKeep, c.CSV.Formulas)
 	}
+	oneOf := func(key, v string, allowed ...string) {
+		if !slices.Contains(allowed, v) {
+			bad(key, "must be one of %s, not %q", strings.Join(allowed, ", "), v)
+		}
+	}
+	oneOf("mail.mode", c.Mail.Mode, MailSanitize, MailText)
+	oneOf("mail.prefer", c.Mail.Prefer, PreferText, PreferHTML)
+	oneOf("mail.notice", c.Mail.Notice, NoticeBottom, NoticeTop)
+	oneOf("mail.charset", strings.ToLower(c.Mail.Charset), CharsetUTF8, CharsetJIS)
+	for i, r := range c.Mail.Rules {
+		key := fmt.Sprintf("mail.rule[%d]", i+1)
+		if r.RecipientDomain == "" && r.Sender == "" {
+			bad(key, "needs recipient_domain or sender")
+		}
+		oneOf(key+".mode", r.Mode, MailSanitize, MailText)
+	}
 	return errs
+}
+
+// MailMode returns the mail mode for an envelope: the first matching rule's,
+// else mail.mode.
+func (c *Config) MailMode(sender string, recipients []string) string {
+	for _, r := range c.Mail.Rules {
+		if r.RecipientDomain != "" && !slices.ContainsFunc(recipients, func(rcpt string) bool { return inDomain(rcpt, r.RecipientDomain) }) {
+			continue
+		}
+		if r.Sender != "" {
+			if strings.HasPrefix(r.Sender, "@") {
+				if !inDomain(sender, r.Sender[1:]) {
+					continue
+				}
+			} else if !strings.EqualFold(sender, r.Sender) {
+				continue
+			}
+		}
+		return r.Mode
+	}
+	return c.Mail.Mode
+}
+
+// inDomain reports whether addr's domain is domain or a subdomain of it.
+func inDomain(addr, domain string) bool {
+	at := strings.LastIndexByte(addr, '@')
+	if at < 0 || domain == "" {
+		return false
+	}
+	d := strings.ToLower(strings.TrimSuffix(addr[at+1:], "."))
+	domain = strings.ToLower(strings.TrimSuffix(domain, "."))
+	return d == domain || strings.HasSuffix(d, "."+domain)
 }
 
 // Mode returns the action for a detected kind: the policy's entry, or block.

@@ -126,3 +126,43 @@ func TestByteSize(t *testing.T) {
 		}
 	}
 }
+
+func TestMailRules(t *testing.T) {
+	src := `
+[mail]
+mode = "sanitize"
+[[mail.rule]]
+recipient_domain = "kikaku.example.lg.jp"
+mode = "text"
+[[mail.rule]]
+sender = "@partner.example.jp"
+mode = "sanitize"
+[[mail.rule]]
+sender = "@example.jp"
+mode = "text"
+`
+	c, err := Parse("p.toml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		from string
+		to   []string
+		want string
+	}{
+		{"a@x.example.com", []string{"b@soumu.example.lg.jp"}, "sanitize"},
+		{"a@x.example.com", []string{"b@soumu.example.lg.jp", "c@KIKAKU.example.lg.jp"}, "text"},
+		{"a@x.example.com", []string{"c@sub.kikaku.example.lg.jp"}, "text"},
+		{"a@partner.example.jp", []string{"b@soumu.example.lg.jp"}, "sanitize"},
+		{"a@other.example.jp", []string{"b@soumu.example.lg.jp"}, "text"},
+		{"a@notexample.jp", nil, "sanitize"},
+	} {
+		if got := c.MailMode(tc.from, tc.to); got != tc.want {
+			t.Errorf("MailMode(%s, %v) = %s, want %s", tc.from, tc.to, got, tc.want)
+		}
+	}
+	_, err = Parse("p.toml", []byte("[mail]\nmode = \"pdf\"\n[[mail.rule]]\nmode = \"text\"\n"))
+	if err == nil || !strings.Contains(err.Error(), "mail.mode") || !strings.Contains(err.Error(), "mail.rule[1]: needs") {
+		t.Errorf("bad mail config: %v", err)
+	}
+}

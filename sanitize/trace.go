@@ -14,6 +14,8 @@ type Trace struct {
 	Received     time.Time // zero: the format leaves the time out
 	Via          string    // how it came: "SMTP from [192.0.2.1]", "file drop", "mugai sanitize"
 	Host         string    // this gateway's host name, for Received lines
+	From         string    // envelope sender, when there is an envelope
+	To           []string  // envelope recipients
 }
 
 type traceKey struct{}

@@ -93,7 +93,11 @@ func corpusOne(t *testing.T, eng *sanitize.Engine, path string) *sanitize.Report
 			return rep
 		}
 		out2.Close()
-		if rep2.Outcome != sanitize.OutcomePassed {
+		// A mail is rebuilt every time (new notice), so it is textized
+		// again; it must need nothing else.
+		again := rep2.Outcome == sanitize.OutcomePassed ||
+			(rep.OutputType == "eml" && rep2.Outcome == sanitize.OutcomeTextized && !riskyTree(rep2))
+		if !again {
 			t.Errorf("%s: output re-run gives %s %v (first run %s)", path, rep2.Outcome, rep2.Findings, rep.Outcome)
 		}
 	}
@@ -128,4 +132,17 @@ func corpusFiles(t *testing.T) []string {
 		t.Skip("shared corpus is empty")
 	}
 	return files
+}
+
+// riskyTree reports whether any finding in the tree is above Recorded.
+func riskyTree(r *sanitize.Report) bool {
+	risky := false
+	r.Walk(func(_ int, c *sanitize.Report) {
+		for _, f := range c.Findings {
+			if f.Action > sanitize.Recorded && f.Action != sanitize.Converted {
+				risky = true
+			}
+		}
+	})
+	return risky
 }

@@ -1,10 +1,13 @@
 package main
 
 import (
+	"context"
 	"log/slog"
+	"strings"
 
 	"github.com/mugai-project/mugai/formats/csv"
 	"github.com/mugai-project/mugai/formats/html"
+	"github.com/mugai-project/mugai/formats/mail"
 	"github.com/mugai-project/mugai/formats/text"
 	"github.com/mugai-project/mugai/policy"
 	"github.com/mugai-project/mugai/sanitize"
@@ -33,7 +36,30 @@ func sanitizers(cfg *policy.Config) map[sanitize.Kind]sanitize.Sanitizer {
 			StrictFormulas: cfg.CSV.Strict,
 		}),
 		detect.HTML: html.New(htmlOptions(cfg)),
+		detect.EML:  mailSanitizer(cfg),
 	}
+}
+
+// mailSanitizer builds the mail sanitizer; its mode follows the policy's
+// per-envelope rules.
+func mailSanitizer(cfg *policy.Config) *mail.Sanitizer {
+	base := mail.Options{
+		PreferHTML: cfg.Mail.Prefer == policy.PreferHTML,
+		HTML:       htmlOptions(cfg),
+		Lang:       cfg.Lang,
+		NoticeTop:  cfg.Mail.Notice == policy.NoticeTop,
+		ISO2022JP:  strings.EqualFold(cfg.Mail.Charset, policy.CharsetJIS),
+	}
+	s := mail.New(base)
+	s.Choose = func(ctx context.Context) mail.Options {
+		o := base
+		tr := sanitize.TraceFrom(ctx)
+		if cfg.MailMode(tr.From, tr.To) == policy.MailText {
+			o.Mode = mail.ModeText
+		}
+		return o
+	}
+	return s
 }
 
 func htmlOptions(cfg *policy.Config) html.Options {

@@ -17,6 +17,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // Exit codes (DESIGN.md, "Contracts").
@@ -91,6 +92,17 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return exitOK
 	}
 	return a.usageError(a.t("err.unknown_command", cmd))
+}
+
+// now is the current time; MUGAI_TEST_NOW (RFC 3339) pins it for tests, so
+// outputs that carry a time (a mail's Received line) are reproducible.
+func (a *app) now() time.Time {
+	if v := a.getenv("MUGAI_TEST_NOW"); v != "" {
+		if t, err := time.Parse(time.RFC3339, v); err == nil {
+			return t
+		}
+	}
+	return time.Now()
 }
 
 func (a *app) setLang(v string) bool {

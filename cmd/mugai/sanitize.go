@@ -60,9 +60,11 @@ func (a *app) cmdSanitize(ctx context.Context, args []string) int {
 			continue
 		}
 		counts[rep.Outcome]++
-		if rep.Outcome == sanitize.OutcomeBlocked {
-			raise(exitBlocked)
-		}
+		rep.Walk(func(_ int, r *sanitize.Report) {
+			if r.Outcome == sanitize.OutcomeBlocked {
+				raise(exitBlocked) // the item, or a part of it, did not cross
+			}
+		})
 		if *jsonOut {
 			if err := enc.Encode(rep); err != nil {
 				a.errorf("%v", err)
@@ -103,6 +105,8 @@ func (a *app) sanitizeOne(ctx context.Context, eng *sanitize.Engine, path, outDi
 		}
 		r = f
 	}
+	host, _ := os.Hostname()
+	ctx = sanitize.WithTrace(ctx, sanitize.Trace{Received: a.now(), Via: "mugai sanitize", Host: host})
 	rep, out, err := eng.Run(ctx, sanitize.Input{R: r, Name: name})
 	if err != nil {
 		a.errorf("%s", a.t("err.internal", path, err))

@@ -37,9 +37,11 @@ func (v Verdict) String() string {
 //     with one exception: a passive kind declared (text, image) and a
 //     document detected, other than Binary, is Harmless, because the
 //     document's sanitizer rebuilds it whatever it was called (a .txt that
-//     is a PDF). So a .pdf that is a zip, a .jpg that is a 7z and a .txt
-//     that is a mail are Dangerous; a .jpg that is unrecognisable bytes is
+//     is a PDF). So a .pdf that is a zip and a .jpg that is a 7z are
+//     Dangerous; a .jpg that is unrecognisable bytes is
 //     Dangerous too.
+//     A mail (EML) under a text or document name is the other exception:
+//     the mail sanitizer rebuilds it as text and names the output .eml.
 //  5. Harmless otherwise: same class or a tamer one (a .jpg that is a PNG, a
 //     .docx that is an XLSX, a .doc that is a DOCX, a .zip that is a DOCX,
 //     an .exe that is text). The sanitizer of the detected kind handles it.
@@ -58,6 +60,10 @@ func Compare(declared, detected Kind) Verdict {
 	case kc == ClassExecutable, kc == ClassActive:
 		return Dangerous
 	case kc > dc && dc == ClassPassive && kc == ClassDocument && detected != Binary:
+		return Harmless
+	case detected == EML && dc <= ClassDocument:
+		// A mail saved as .txt or .msg: the mail sanitizer turns it into
+		// text whatever it was called, and the output is named .eml.
 		return Harmless
 	case kc > dc:
 		return Dangerous

@@ -42,7 +42,7 @@ func TestCompare(t *testing.T) {
 		// Dangerous: a higher class than declared.
 		{PDF, ZIP, Dangerous},
 		{JPEG, SevenZ, Dangerous},
-		{Text, EML, Dangerous},
+		{Text, EML, Harmless},
 		{DOCX, ZIP, Dangerous},
 		{JPEG, Binary, Dangerous},
 		{Text, Binary, Dangerous},

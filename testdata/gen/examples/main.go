@@ -5,11 +5,13 @@ package main
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/binary"
 	"flag"
 	"log"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"golang.org/x/text/encoding/japanese"
 )
@@ -28,6 +30,7 @@ func main() {
 		"請求書.pdf":      fakePE(),
 		"空のファイル.txt":   {},
 		"更新手順.txt.lnk": shortcut(),
+		"入札のご案内.eml":   mailExample(),
 	}
 	for name, b := range files {
 		if err := os.WriteFile(filepath.Join(*out, name), b, 0o644); err != nil {
@@ -88,6 +91,42 @@ const guideText = "庁内ネットワーク利用の手引き\r\n" +
 const minutesText = "第12回 情報セキュリティ委員会 議事録\n\n" +
 	"日時: 令和8年11月20日 14:00〜15:00\n" +
 	"議題: 無害化ゲートウェイの更新について\n"
+
+// mailExample is an Internet mail as municipalities receive it: an
+// ISO-2022-JP subject, an HTML alternative with a script and a tracking
+// pixel, a CSV attachment with a formula and an executable named .pdf.
+func mailExample() []byte {
+	jis := func(s string) string {
+		b, err := japanese.ISO2022JP.NewEncoder().Bytes([]byte(s))
+		if err != nil {
+			log.Fatalf("encode: %v", err)
+		}
+		return string(b)
+	}
+	b64 := func(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
+	word := func(s string) string { return "=?ISO-2022-JP?B?" + b64([]byte(jis(s))) + "?=" }
+	var b bytes.Buffer
+	w := func(s string) { b.WriteString(strings.ReplaceAll(s, "\n", "\r\n")) }
+	w("From: " + word("調達センター") + " <info@chotatsu.example.com>\n")
+	w("To: keiyaku@city.example.lg.jp\n")
+	w("Subject: " + word("入札のご案内（第12号）") + "\n")
+	w("Date: Fri, 20 Nov 2026 10:00:00 +0900\n")
+	w("Message-ID: <20261120100000.1@chotatsu.example.com>\n")
+	w("MIME-Version: 1.0\n")
+	w("Content-Type: multipart/mixed; boundary=\"outer\"\n\n")
+	w("--outer\nContent-Type: multipart/alternative; boundary=\"alt\"\n\n")
+	w("--alt\nContent-Type: text/plain; charset=ISO-2022-JP\nContent-Transfer-Encoding: 7bit\n\n")
+	w(jis("契約課 ご担当者様\n\n入札のご案内をお送りします。\n詳細は添付の一覧をご確認ください。\n"))
+	w("--alt\nContent-Type: text/html; charset=UTF-8\nContent-Transfer-Encoding: base64\n\n")
+	w(b64([]byte("<p>契約課 ご担当者様</p><p>入札のご案内をお送りします。</p><script>location='https://attacker.example/'</script><img src=\"https://t.example/o.gif\" width=1 height=1>")) + "\n")
+	w("--alt--\n")
+	w("--outer\nContent-Type: text/csv; name=\"" + word("入札一覧.csv") + "\"\nContent-Disposition: attachment; filename=\"" + word("入札一覧.csv") + "\"\nContent-Transfer-Encoding: base64\n\n")
+	w(b64([]byte("番号,件名,予定価格\r\n1,庁舎清掃業務,=HYPERLINK(\"https://attacker.example\",\"詳細\")\r\n")) + "\n")
+	w("--outer\nContent-Type: application/pdf; name=\"" + word("仕様書.pdf") + "\"\nContent-Disposition: attachment; filename=\"" + word("仕様書.pdf") + "\"\nContent-Transfer-Encoding: base64\n\n")
+	w(b64(fakePE()) + "\n")
+	w("--outer--\n")
+	return b.Bytes()
+}
 
 // fakePE is the header of a Windows executable (it does nothing if run: the
 // code section is absent), named .pdf to show the type check.
