@@ -53,7 +53,8 @@
 // (tabs and newlines removed) before the scheme is judged; shown targets
 // have spaces, quotes, angle brackets, controls and invisible characters
 // percent-encoded, the colon of "…script:" encoded too, and are cut at 2048
-// characters. html.link counts the shown links. LinkDefang also rewrites
+// characters. html.link counts the shown links turned into text,
+// with or without their target. LinkDefang also rewrites
 // every http(s)/ftp/mailto address in the text to "hxxps://example[.]jp".
 //
 // Layout: block elements break lines; p, headings, pre, blockquote, dl and

@@ -16,7 +16,7 @@ const (
 	RuleMetaRefresh   = "html.meta_refresh"   // <meta http-equiv=refresh> (Removed)
 	RuleComment       = "html.comment"        // comments, also bogus ones (Recorded)
 	RuleLink          = "html.link"           // links turned into text (Converted)
-	RuleJavaScriptURL = "html.javascript_url" // link targets other than http(s), mailto, ftp, tel (Removed)
+	RuleJavaScriptURL = "html.javascript_url" // link targets but http(s), ftp, mailto, tel, sms, fax, callto (Removed)
 	RuleHidden        = "html.hidden"         // hidden content dropped (Removed)
 	RuleTracking      = "html.tracking"       // tracking images dropped (Removed)
 	RuleText          = "html.text"           // the HTML became text (Converted; the Sanitizer adds it)
