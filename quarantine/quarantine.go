@@ -1,0 +1,136 @@
+// Package quarantine keeps the originals of everything mugai receives (原本保持)
+// and the tamper-evident audit log of what happened to them.
+//
+// Two backends implement Store and Audit with the same contract, checked by
+// one conformance suite (package quarantine/storetest): a local directory
+// with an embedded SQLite index (the default, one node) and PostgreSQL
+// (several nodes behind one MX share one quarantine and one audit chain).
+//
+// The package imports nothing of mugai's: reports are opaque JSON.
+package quarantine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"time"
+)
+
+// Errors. Implementations wrap them with %w; callers test with errors.Is.
+var (
+	ErrNotFound = errors.New("quarantine: not found")
+	ErrHeld     = errors.New("quarantine: under legal hold")
+	ErrCorrupt  = errors.New("quarantine: stored data does not match its hash")
+	ErrKey      = errors.New("quarantine: encryption key missing or wrong")
+)
+
+// Origins of an item.
+const (
+	OriginSMTP     = "smtp"
+	OriginFileDrop = "filedrop"
+	OriginCLI      = "cli"
+)
+
+// Delivery states.
+const (
+	DeliveryPending     = "pending"     // stored; not yet judged or delivered
+	DeliveryDelivered   = "delivered"   // the cleared content reached the next hop or outbox
+	DeliveryUndelivered = "undelivered" // delivery failed (the upstream retries; see the audit log)
+	DeliveryBlocked     = "blocked"     // nothing crossed
+	DeliveryReleased    = "released"    // an operator released the original
+)
+
+// Meta describes one kept original.
+type Meta struct {
+	ID          string          `json:"id"`       // sortable: time-ordered, unique across nodes
+	Received    time.Time       `json:"received"` // with zone
+	Origin      string          `json:"origin"`   // OriginSMTP, OriginFileDrop, OriginCLI
+	Client      string          `json:"client,omitempty"`
+	From        string          `json:"from,omitempty"` // envelope sender
+	To          []string        `json:"to,omitempty"`   // envelope recipients
+	Subject     string          `json:"subject,omitempty"`
+	Size        int64           `json:"size"`
+	SHA256      string          `json:"sha256"` // hex
+	Outcome     string          `json:"outcome,omitempty"`
+	Findings    []string        `json:"findings,omitempty"` // rule IDs, distinct
+	Report      json.RawMessage `json:"report,omitempty"`   // the engine's report tree, opaque here
+	Delivery    string          `json:"delivery"`
+	RetainUntil time.Time       `json:"retain_until"`
+	LegalHold   bool            `json:"legal_hold"`
+}
+
+// Filter selects items in List. Zero fields match everything.
+type Filter struct {
+	Since, Until time.Time // Received in [Since, Until)
+	From         string    // envelope sender contains (case-insensitive)
+	Rcpt         string    // a recipient contains (case-insensitive)
+	Outcome      string
+	Finding      string // has this rule ID
+	Limit        int    // at most this many; 0 means no limit
+}
+
+// Store keeps originals. All methods are safe for concurrent use, by
+// goroutines and (for shared backends) by several processes.
+type Store interface {
+	// Put stores the original read from r with m (m.ID, m.SHA256 and
+	// m.Size are set by Put; a Received of zero means now). It is durable
+	// when Put returns nil: the data is fsynced and renamed into place (or
+	// committed), the index entry written. A failed or interrupted Put
+	// leaves no visible entry.
+	Put(ctx context.Context, m Meta, r io.Reader) (Meta, error)
+	// Get returns the metadata and the original, decompressed and
+	// decrypted. The reader checks the SHA-256 as it reaches EOF and then
+	// fails with ErrCorrupt on a mismatch. The caller closes it.
+	Get(ctx context.Context, id string) (Meta, io.ReadCloser, error)
+	// Stat returns the metadata only.
+	Stat(ctx context.Context, id string) (Meta, error)
+	// List calls fn for each matching item, newest first, until fn
+	// returns an error (returned as is) or the items run out.
+	List(ctx context.Context, f Filter, fn func(Meta) error) error
+	// Update changes the mutable metadata (Outcome, Findings, Report,
+	// Delivery, RetainUntil, LegalHold, Subject) of one item atomically;
+	// fn may be called more than once.
+	Update(ctx context.Context, id string, fn func(*Meta) error) error
+	// Delete removes one item; ErrHeld if it is under legal hold.
+	Delete(ctx context.Context, id string) error
+	// Purge deletes items whose RetainUntil is before t and that are not
+	// held, and returns their IDs.
+	Purge(ctx context.Context, t time.Time) ([]string, error)
+	// Close releases the store.
+	Close() error
+}
+
+// Event is one audit log entry as written by callers.
+type Event struct {
+	Type   string          `json:"type"`   // "received", "outcome", "delivered", "held", "released", "exported", "deleted", "purged", "config", "hold_on", "hold_off"
+	Item   string          `json:"item,omitempty"` // quarantine ID it is about
+	Actor  string          `json:"actor"`          // "mugai" for the service; the OS user for ops commands
+	Reason string          `json:"reason,omitempty"`
+	Data   json.RawMessage `json:"data,omitempty"`
+}
+
+// Entry is an Event as stored: sequenced, timed and chained.
+type Entry struct {
+	Seq  int64     `json:"seq"`  // 1, 2, 3… without gaps
+	Time time.Time `json:"time"` // RFC 3339 with nanoseconds and zone
+	Event
+	Prev string `json:"prev"` // hex SHA-256 of the previous entry's Hash; "" for seq 1
+	Hash string `json:"hash"` // hex SHA-256 over the canonical encoding of this entry without Hash
+}
+
+// Audit is the append-only, hash-chained log.
+type Audit interface {
+	// Append adds e to the end of the chain and returns the stored entry.
+	// Concurrent appenders keep one valid chain.
+	Append(ctx context.Context, e Event) (Entry, error)
+	// Entries calls fn for each entry from seq from (1 = the start) in
+	// order.
+	Entries(ctx context.Context, from int64, fn func(Entry) error) error
+	// Verify walks the whole chain and returns nil, or an error wrapping
+	// ErrTampered that names the first bad entry.
+	Verify(ctx context.Context) error
+}
+
+// ErrTampered reports a broken audit chain.
+var ErrTampered = errors.New("quarantine: audit log tampered")
