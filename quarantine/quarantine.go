@@ -103,7 +103,7 @@ type Store interface {
 
 // Event is one audit log entry as written by callers.
 type Event struct {
-	Type   string          `json:"type"`   // "received", "outcome", "delivered", "held", "released", "exported", "deleted", "purged", "config", "hold_on", "hold_off"
+	Type   string          `json:"type"`           // "received", "outcome", "delivered", "held", "released", "exported", "deleted", "purged", "config", "hold_on", "hold_off"
 	Item   string          `json:"item,omitempty"` // quarantine ID it is about
 	Actor  string          `json:"actor"`          // "mugai" for the service; the OS user for ops commands
 	Reason string          `json:"reason,omitempty"`
