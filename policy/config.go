@@ -49,6 +49,30 @@ type Config struct {
 
 	// Mail says how mails are turned into text (メールテキスト化).
 	Mail Mail `toml:"mail"`
+
+	// Quarantine says where originals and the audit log are kept.
+	Quarantine Quarantine `toml:"quarantine"`
+}
+
+// Quarantine configures the store of originals (原本保持) and the audit log.
+type Quarantine struct {
+	// Backend: "local" (default; a directory with an embedded index) or
+	// "postgres" (shared by several nodes).
+	Backend string `toml:"backend"`
+	// Dir of the local backend. Default "./var/quarantine".
+	Dir string `toml:"dir"`
+	// DSN of the postgres backend, e.g.
+	// "postgres://mugai@db.example.lg.jp/mugai?sslmode=verify-full".
+	DSN string `toml:"dsn"`
+	// KeyFile holds the 32-byte key that encrypts originals at rest
+	// (AES-256-GCM): raw, hex or base64, mode 600. Empty: not encrypted.
+	KeyFile string `toml:"key_file"`
+	// Retention is how long originals are kept before purge may delete
+	// them (legal holds excepted). Default 30d.
+	Retention Duration `toml:"retention"`
+	// Keep makes `mugai sanitize` store originals too (the relay and the
+	// file drop always do). Default false.
+	Keep bool `toml:"keep"`
 }
 
 // Mail configures the mail sanitizer.
@@ -148,6 +172,12 @@ const (
 	NoticeTop    = "top"
 	CharsetUTF8  = "utf-8"
 	CharsetJIS   = "iso-2022-jp"
+
+	BackendLocal    = "local"
+	BackendPostgres = "postgres"
+
+	// DefaultRetention is how long originals are kept by default.
+	DefaultRetention = Duration(30 * 24 * time.Hour)
 )
 
 // DefaultActions is the allow-list a policy file starts from. Types whose
@@ -182,6 +212,11 @@ func Default() *Config {
 		HTML:    HTML{Links: LinksText},
 		CSV:     CSV{Formulas: FormulasNeutralize},
 		Mail:    Mail{Mode: MailSanitize, Prefer: PreferText, Notice: NoticeBottom, Charset: CharsetUTF8},
+		Quarantine: Quarantine{
+			Backend:   BackendLocal,
+			Dir:       "./var/quarantine",
+			Retention: DefaultRetention,
+		},
 	}
 	for k, v := range DefaultActions {
 		c.Actions[k] = v
@@ -305,6 +340,16 @@ func (c *Config) validate() []*Error {
 	oneOf("mail.prefer", c.Mail.Prefer, PreferText, PreferHTML)
 	oneOf("mail.notice", c.Mail.Notice, NoticeBottom, NoticeTop)
 	oneOf("mail.charset", strings.ToLower(c.Mail.Charset), CharsetUTF8, CharsetJIS)
+	oneOf("quarantine.backend", c.Quarantine.Backend, BackendLocal, BackendPostgres)
+	if c.Quarantine.Backend == BackendLocal && c.Quarantine.Dir == "" {
+		bad("quarantine.dir", "must be set for the local backend")
+	}
+	if c.Quarantine.Backend == BackendPostgres && c.Quarantine.DSN == "" {
+		bad("quarantine.dsn", "must be set for the postgres backend")
+	}
+	if c.Quarantine.Retention <= 0 {
+		bad("quarantine.retention", "must be greater than zero")
+	}
 	for i, r := range c.Mail.Rules {
 		key := fmt.Sprintf("mail.rule[%d]", i+1)
 		if r.RecipientDomain == "" && r.Sender == "" {

@@ -76,15 +76,38 @@ func (b ByteSize) String() string {
 // Duration is a time.Duration written as "30s", "2m", "1h30m".
 type Duration time.Duration
 
-// UnmarshalText parses a Go duration string.
+// UnmarshalText parses a Go duration string, or whole days as "30d".
 func (d *Duration) UnmarshalText(text []byte) error {
-	v, err := time.ParseDuration(strings.TrimSpace(string(text)))
+	v, err := ParseDuration(string(text))
 	if err != nil {
-		return fmt.Errorf("policy: %q is not a duration (e.g. 30s, 2m)", text)
+		return err
 	}
 	*d = Duration(v)
 	return nil
 }
 
-// MarshalText writes the duration in Go syntax.
-func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }
+// ParseDuration parses "90s", "2m", "1h30m" or whole days "30d".
+func ParseDuration(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.ParseInt(days, 10, 64)
+		if err != nil || n < 0 || n > 100*365 {
+			return 0, fmt.Errorf("policy: %q is not a duration (e.g. 30s, 2m, 30d)", s)
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("policy: %q is not a duration (e.g. 30s, 2m, 30d)", s)
+	}
+	return v, nil
+}
+
+// MarshalText writes whole days as "30d", anything else in Go syntax.
+func (d Duration) MarshalText() ([]byte, error) {
+	v := time.Duration(d)
+	if v > 0 && v%(24*time.Hour) == 0 {
+		return []byte(strconv.FormatInt(int64(v/(24*time.Hour)), 10) + "d"), nil
+	}
+	return []byte(v.String()), nil
+}
