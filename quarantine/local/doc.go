@@ -1,0 +1,69 @@
+// Package local is the default quarantine backend for one node: the
+// originals in a directory, their index and the audit log in an embedded
+// SQLite database (modernc.org/sqlite, no cgo). One [*Store] implements both
+// quarantine.Store and quarantine.Audit; the two share the database file but
+// not their tables, and Store methods never write audit entries (the caller
+// appends the events it wants logged).
+//
+// # Layout
+//
+//	dir/index.db         SQLite, WAL mode, synchronous=FULL (plus -wal, -shm)
+//	dir/blobs/ab/cd/<sha256>  originals, content-addressed by the hex SHA-256
+//	                     of the plaintext, in quarantine.Codec format
+//	                     (DEFLATE, AES-256-GCM when a key is set)
+//	dir/tmp/             Put's temp files (and links of in-flight blobs)
+//	dir/trash/           blobs being deleted, removed after the commit
+//	dir/audit/<first>-<last>.jsonl  rotated audit entries (see RotateAudit)
+//
+// Every file operation goes through an os.Root opened on dir, so no path can
+// leave it, and IDs are checked with quarantine.ValidID before any use; blob
+// paths are built from hashes in the index, never from IDs. Directories are
+// created 0700 and files 0600.
+//
+// # Schema
+//
+//	items(n INTEGER PRIMARY KEY, id TEXT UNIQUE, received TEXT, received_ns INTEGER,
+//	      origin, client, sender, sender_lc, rcpts JSON, rcpts_lc, subject,
+//	      size, sha256, outcome, findings JSON, report BLOB, delivery,
+//	      retain_until TEXT, retain_ns INTEGER, legal_hold)
+//	  indexes: (received_ns DESC, id DESC), (outcome, received_ns DESC, id DESC),
+//	           (sender_lc), (sha256), (retain_ns)
+//	item_findings(rule, received_ns, id) PRIMARY KEY (rule, received_ns DESC, id DESC)
+//	audit(seq INTEGER PRIMARY KEY, time TEXT, type, item, actor, reason, data BLOB, prev, hash)
+//	audit_anchor(seq, hash)        the last rotated-away entry
+//	audit_archives(first, last, file, sha256)
+//	meta(key, value)               schema version, key check
+//
+// Times are stored as quarantine.TimeFormat strings (exact, zone kept) with
+// an integer nanosecond copy for ordering and ranges. The reference count of
+// a blob is the number of items rows with its sha256 (indexed), so it cannot
+// drift from the rows.
+//
+// # Durability and crash windows
+//
+// Put streams the original through SHA-256 and the codec into tmp/, fsyncs
+// it, then, holding the database's write lock (BEGIN IMMEDIATE, which also
+// serialises other processes), hard-links it to its content address unless
+// that exists already, fsyncs the directories, inserts the index row and
+// commits; the temp name is removed last. So:
+//   - a crash while writing leaves only a temp file: removed by the cleanup
+//     that Open runs (temp files untouched for DefaultGrace);
+//   - a crash after the link and before the commit leaves a blob without a
+//     row and its temp link: the cleanup decodes the temp file, finds the
+//     blob and removes both;
+//   - a crash after the commit leaves a temp link of a referenced blob: the
+//     cleanup removes the temp name only;
+//   - an index row never exists before its blob is durable.
+//
+// Delete and Purge move unreferenced blobs into trash/ inside the
+// transaction that removes their rows, commit, then remove them; a failed
+// commit moves them back. A crash in between leaves a trash file that the
+// cleanup moves back (if its blob is still referenced) or removes. Fsck with
+// Full also walks every blob and reports items whose blob is missing.
+//
+// # Concurrency
+//
+// A Store is safe for concurrent use. Several processes may open the same
+// directory (the service and the ops CLI): writes are serialised by SQLite's
+// lock, and the audit chain stays single.
+package local

@@ -1,0 +1,1158 @@
+package local
+
+import (
+	"bufio"
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"io/fs"
+	"log/slog"
+	"math"
+	"net/url"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mugai-project/mugai/quarantine"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// Defaults.
+const (
+	// DefaultRetention is how long Put keeps an item whose RetainUntil is
+	// zero, counted from Received.
+	DefaultRetention = 30 * 24 * time.Hour
+	// DefaultGrace is how long a temp file or an unreferenced blob is left
+	// alone by the cleanup, so that a Put in flight in another process is
+	// not disturbed.
+	DefaultGrace = time.Minute
+	// busyTimeout is how long a writer waits for another one (in this or
+	// another process) before failing with "database is locked".
+	busyTimeout = 30 * time.Second
+)
+
+// Options configure a Store. The zero value is usable.
+type Options struct {
+	// Key is nil (no encryption) or a 32-byte AES-256 key
+	// (quarantine.LoadKey reads one from a file). Once a store has been
+	// opened with a key, opening it without that key fails with
+	// quarantine.ErrKey.
+	Key []byte
+	// Retention sets RetainUntil = Received + Retention when Put gets a
+	// zero RetainUntil; 0 means DefaultRetention.
+	Retention time.Duration
+	// Now is the clock for Put (zero Received) and audit entries; nil means
+	// time.Now.
+	Now func() time.Time
+	// Logger receives what the cleanup at Open removed; nil discards.
+	Logger *slog.Logger
+}
+
+// Store is the local quarantine: see the package documentation. It
+// implements quarantine.Store and quarantine.Audit.
+type Store struct {
+	dir    string
+	root   *os.Root
+	db     *sql.DB
+	codec  *quarantine.Codec
+	ret    time.Duration
+	now    func() time.Time
+	log    *slog.Logger
+	linkOK bool // the file system supports hard links
+
+	// wmu serialises this process's write transactions, so they queue
+	// here instead of spinning on SQLite's busy handler; BEGIN IMMEDIATE
+	// serialises them against other processes.
+	wmu sync.Mutex
+
+	hooks hooks // test seams; zero in production
+}
+
+// hooks are test seams for fault injection.
+type hooks struct {
+	write func() error // before each write to a temp file
+	index func() error // after the blob is in place, before the index row
+	// listQuery sees each List query before it runs.
+	listQuery func(q string, args []any)
+}
+
+var (
+	_ quarantine.Store = (*Store)(nil)
+	_ quarantine.Audit = (*Store)(nil)
+)
+
+const schemaVersion = "1"
+
+const schema = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS items (
+	n            INTEGER PRIMARY KEY,
+	id           TEXT NOT NULL UNIQUE,
+	received     TEXT NOT NULL,
+	received_ns  INTEGER NOT NULL,
+	origin       TEXT NOT NULL,
+	client       TEXT NOT NULL,
+	sender       TEXT NOT NULL,
+	sender_lc    TEXT NOT NULL,
+	rcpts        TEXT NOT NULL,
+	rcpts_lc     TEXT NOT NULL,
+	subject      TEXT NOT NULL,
+	size         INTEGER NOT NULL,
+	sha256       TEXT NOT NULL,
+	outcome      TEXT NOT NULL,
+	findings     TEXT NOT NULL,
+	report       BLOB,
+	delivery     TEXT NOT NULL,
+	retain_until TEXT NOT NULL,
+	retain_ns    INTEGER NOT NULL,
+	legal_hold   INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS items_received ON items (received_ns DESC, id DESC);
+CREATE INDEX IF NOT EXISTS items_outcome ON items (outcome, received_ns DESC, id DESC);
+CREATE INDEX IF NOT EXISTS items_sender ON items (sender_lc);
+CREATE INDEX IF NOT EXISTS items_sha256 ON items (sha256);
+CREATE INDEX IF NOT EXISTS items_retain ON items (retain_ns);
+CREATE TABLE IF NOT EXISTS item_findings (
+	rule        TEXT NOT NULL,
+	received_ns INTEGER NOT NULL,
+	id          TEXT NOT NULL,
+	PRIMARY KEY (rule, received_ns DESC, id DESC)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS item_findings_id ON item_findings (id);
+CREATE TABLE IF NOT EXISTS audit (
+	seq    INTEGER PRIMARY KEY,
+	time   TEXT NOT NULL,
+	type   TEXT NOT NULL,
+	item   TEXT NOT NULL,
+	actor  TEXT NOT NULL,
+	reason TEXT NOT NULL,
+	data   BLOB,
+	prev   TEXT NOT NULL,
+	hash   TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS audit_anchor (
+	one  INTEGER PRIMARY KEY CHECK (one = 1),
+	seq  INTEGER NOT NULL,
+	hash TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS audit_archives (
+	first  INTEGER PRIMARY KEY,
+	last   INTEGER NOT NULL,
+	file   TEXT NOT NULL,
+	sha256 TEXT NOT NULL
+);
+`
+
+// Open opens (creating if needed) the store in dir and runs the quick
+// cleanup of crash leftovers (see Fsck). The caller closes the store.
+func Open(dir string, opts Options) (*Store, error) {
+	codec, err := quarantine.NewCodec(opts.Key)
+	if err != nil {
+		return nil, fmt.Errorf("local: open %s: %w", dir, err)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("local: open %s: %w", dir, err)
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, fmt.Errorf("local: open %s: %w", dir, err)
+	}
+	s := &Store{
+		dir:    dir,
+		root:   root,
+		codec:  codec,
+		ret:    opts.Retention,
+		now:    opts.Now,
+		log:    opts.Logger,
+		linkOK: true,
+	}
+	if s.ret <= 0 {
+		s.ret = DefaultRetention
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if err := s.open(opts.Key); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("local: open %s: %w", dir, err)
+	}
+	return s, nil
+}
+
+func (s *Store) open(key []byte) error {
+	for _, d := range []string{"blobs", "tmp", "trash", "audit"} {
+		if err := s.root.MkdirAll(d, 0o700); err != nil {
+			return err
+		}
+	}
+	// SQLite opens the database by path, not through the Root: refuse a
+	// symlink there, so that index.db cannot point outside dir.
+	if fi, err := s.root.Lstat("index.db"); err == nil && !fi.Mode().IsRegular() {
+		return fmt.Errorf("index.db is not a regular file (%v)", fi.Mode().Type())
+	}
+	abs, err := filepath.Abs(filepath.Join(s.dir, "index.db"))
+	if err != nil {
+		return err
+	}
+	q := url.Values{}
+	q.Set("_txlock", "immediate")
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(FULL)")
+	dsn := (&url.URL{Scheme: "file", OmitHost: true, Path: abs, RawQuery: q.Encode()}).String()
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return err
+	}
+	db.SetMaxIdleConns(4)
+	s.db = db
+	// The schema, under the write lock so that two processes opening a new
+	// store at once do not race.
+	err = s.writeTx(context.Background(), func(tx *sql.Tx) error {
+		if _, err := tx.Exec(schema); err != nil {
+			return err
+		}
+		var v string
+		switch err := tx.QueryRow(`SELECT value FROM meta WHERE key = 'schema'`).Scan(&v); {
+		case errors.Is(err, sql.ErrNoRows):
+			if _, err := tx.Exec(`INSERT INTO meta (key, value) VALUES ('schema', ?)`, schemaVersion); err != nil {
+				return err
+			}
+		case err != nil:
+			return err
+		case v != schemaVersion:
+			return fmt.Errorf("index.db has schema version %s, this build knows %s", v, schemaVersion)
+		}
+		return checkKey(tx, key)
+	})
+	if err != nil {
+		return dbErr(err)
+	}
+	if _, err := s.Fsck(context.Background(), FsckOptions{}); err != nil {
+		return fmt.Errorf("cleanup: %w", err)
+	}
+	return nil
+}
+
+// checkKey compares key with the check value stored by the first Open with
+// a key, so that a wrong key fails at Open rather than on the first Get.
+func checkKey(tx *sql.Tx, key []byte) error {
+	var stored string
+	err := tx.QueryRow(`SELECT value FROM meta WHERE key = 'key_check'`).Scan(&stored)
+	if errors.Is(err, sql.ErrNoRows) {
+		if key == nil {
+			return nil
+		}
+		_, err = tx.Exec(`INSERT INTO meta (key, value) VALUES ('key_check', ?)`, keyCheck(key))
+		return err
+	}
+	if err != nil {
+		return err
+	}
+	if key == nil {
+		return fmt.Errorf("%w: the store holds encrypted originals and no key is configured", quarantine.ErrKey)
+	}
+	if !hmac.Equal([]byte(stored), []byte(keyCheck(key))) {
+		return fmt.Errorf("%w: the key is not the one this store was encrypted with", quarantine.ErrKey)
+	}
+	return nil
+}
+
+func keyCheck(key []byte) string {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte("mugai quarantine key check v1"))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// dbErr makes SQLite's read-only and full-disk errors say so.
+func dbErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "readonly") || strings.Contains(msg, "read-only"):
+		return fmt.Errorf("the quarantine directory is read-only: %w", err)
+	case strings.Contains(msg, "database or disk is full") || strings.Contains(msg, "SQLITE_FULL"):
+		return fmt.Errorf("the disk is full: %w", err)
+	}
+	return err
+}
+
+// Close closes the database and the directory. It is safe to call once.
+func (s *Store) Close() error {
+	var errs []error
+	if s.db != nil {
+		errs = append(errs, s.db.Close())
+	}
+	errs = append(errs, s.root.Close())
+	return errors.Join(errs...)
+}
+
+// Dir returns the directory the store was opened on.
+func (s *Store) Dir() string { return s.dir }
+
+// writeTx runs fn in a write transaction (BEGIN IMMEDIATE) and commits.
+func (s *Store) writeTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// ---- times ----
+
+var (
+	minNanoTime = time.Unix(0, math.MinInt64)
+	maxNanoTime = time.Unix(0, math.MaxInt64)
+)
+
+// nanos returns t as Unix nanoseconds, clamped to int64.
+func nanos(t time.Time) int64 {
+	switch {
+	case t.Before(minNanoTime):
+		return math.MinInt64
+	case t.After(maxNanoTime):
+		return math.MaxInt64
+	}
+	return t.UnixNano()
+}
+
+func fmtTime(t time.Time) string { return t.Format(quarantine.TimeFormat) }
+
+// canon returns t as it reads back from its stored form.
+func canon(t time.Time) time.Time {
+	c, err := time.Parse(quarantine.TimeFormat, fmtTime(t))
+	if err != nil {
+		return t.Round(0)
+	}
+	return c
+}
+
+// ---- blob paths ----
+
+func validSHA(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// blobPath returns the root-relative path of the blob with hex hash sum.
+func blobPath(sum string) string {
+	return path.Join("blobs", sum[0:2], sum[2:4], sum)
+}
+
+func randName() string {
+	var b [12]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// syncDir fsyncs a directory under the root.
+func (s *Store) syncDir(name string) error {
+	d, err := s.root.Open(name)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// ---- Put ----
+
+// Put implements quarantine.Store.
+func (s *Store) Put(ctx context.Context, m quarantine.Meta, r io.Reader) (quarantine.Meta, error) {
+	if err := ctx.Err(); err != nil {
+		return quarantine.Meta{}, fmt.Errorf("local: put: %w", err)
+	}
+	if len(m.Report) > 0 && !json.Valid(m.Report) {
+		return quarantine.Meta{}, errors.New("local: put: Report is not valid JSON")
+	}
+	tmp, sum, size, err := s.spool(ctx, r)
+	if err != nil {
+		return quarantine.Meta{}, fmt.Errorf("local: put: %w", err)
+	}
+	defer s.root.Remove(tmp) // the blob, if kept, is linked elsewhere by now
+
+	if m.Received.IsZero() {
+		m.Received = s.now()
+	}
+	m.Received = canon(m.Received)
+	if m.RetainUntil.IsZero() {
+		m.RetainUntil = m.Received.Add(s.ret)
+	}
+	m.RetainUntil = canon(m.RetainUntil)
+	if m.Delivery == "" {
+		m.Delivery = quarantine.DeliveryPending
+	}
+	m.ID = quarantine.NewID(m.Received)
+	m.SHA256, m.Size = sum, size
+	if len(m.To) == 0 {
+		m.To = nil
+	}
+	if len(m.Findings) == 0 {
+		m.Findings = nil
+	}
+	if len(m.Report) == 0 {
+		m.Report = nil
+	}
+
+	err = s.writeTx(ctx, func(tx *sql.Tx) error {
+		created, err := s.place(tmp, sum)
+		if err != nil {
+			return err
+		}
+		err = s.insert(ctx, tx, m)
+		if err != nil && created {
+			// Still under the write lock: nobody else can have seen the
+			// new blob, so it goes with the failed row.
+			if rerr := s.root.Remove(blobPath(sum)); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
+				s.log.Warn("quarantine: cannot remove the blob of a failed put", "sha256", sum, "err", rerr)
+			}
+		}
+		return err
+	})
+	// A failed commit after the blob was placed leaves it unreferenced (the
+	// lock is gone, so it cannot be removed safely here); Fsck collects it.
+	if err != nil {
+		return quarantine.Meta{}, fmt.Errorf("local: put: %w", dbErr(err))
+	}
+	return m, nil
+}
+
+// spool streams r through SHA-256 and the codec into a new temp file, which
+// it fsyncs. It returns the temp file's root-relative name; on error it has
+// removed it.
+func (s *Store) spool(ctx context.Context, r io.Reader) (name string, sum string, size int64, err error) {
+	tmp := path.Join("tmp", randName()+".tmp")
+	f, err := s.root.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return "", "", 0, fmt.Errorf("creating a temp file: %w", err)
+	}
+	defer func() {
+		if f != nil {
+			f.Close()
+		}
+		if err != nil {
+			s.root.Remove(tmp)
+		}
+	}()
+	var fw io.Writer = f
+	if s.hooks.write != nil {
+		fw = &hookWriter{w: f, hook: s.hooks.write}
+	}
+	bw := bufio.NewWriterSize(fw, 64<<10)
+	cw, err := s.codec.Writer(bw)
+	if err != nil {
+		return "", "", 0, fmt.Errorf("writing the temp file: %w", err)
+	}
+	h := sha256.New()
+	buf := make([]byte, 64<<10)
+	for {
+		if err := ctx.Err(); err != nil {
+			return "", "", 0, err
+		}
+		n, rerr := r.Read(buf)
+		if n > 0 {
+			h.Write(buf[:n])
+			if _, err := cw.Write(buf[:n]); err != nil {
+				return "", "", 0, fmt.Errorf("writing the temp file: %w", err)
+			}
+			size += int64(n)
+		}
+		if rerr == io.EOF {
+			break
+		}
+		if rerr != nil {
+			return "", "", 0, fmt.Errorf("reading the original: %w", rerr)
+		}
+	}
+	if err := cw.Close(); err != nil {
+		return "", "", 0, fmt.Errorf("writing the temp file: %w", err)
+	}
+	if err := bw.Flush(); err != nil {
+		return "", "", 0, fmt.Errorf("writing the temp file: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		return "", "", 0, fmt.Errorf("syncing the temp file: %w", err)
+	}
+	err = f.Close()
+	f = nil
+	if err != nil {
+		return "", "", 0, fmt.Errorf("closing the temp file: %w", err)
+	}
+	return tmp, hex.EncodeToString(h.Sum(nil)), size, nil
+}
+
+type hookWriter struct {
+	w    io.Writer
+	hook func() error
+}
+
+func (h *hookWriter) Write(p []byte) (int, error) {
+	if err := h.hook(); err != nil {
+		return 0, err
+	}
+	return h.w.Write(p)
+}
+
+// place puts the temp file tmp at the content address of sum, unless a blob
+// is there already, and makes that durable. It reports whether it created
+// the blob. The caller holds the write lock.
+func (s *Store) place(tmp, sum string) (created bool, err error) {
+	dst := blobPath(sum)
+	if _, err := s.root.Lstat(dst); err == nil {
+		return false, nil // same content kept already (or a crash leftover, complete: it was fsynced before it got there)
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return false, err
+	}
+	d1, d2 := path.Dir(path.Dir(dst)), path.Dir(dst)
+	var newDirs []string
+	for _, d := range []string{d1, d2} {
+		if _, err := s.root.Lstat(d); errors.Is(err, fs.ErrNotExist) {
+			if err := s.root.Mkdir(d, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+				return false, err
+			}
+			newDirs = append(newDirs, path.Dir(d))
+		}
+	}
+	// Link rather than rename: until the temp name is removed (after the
+	// commit), a crash leaves evidence in tmp/ that the cleanup at Open
+	// follows to the blob. Without hard links, rename; a full Fsck then
+	// finds such orphans.
+	if s.linkOK {
+		err = s.root.Link(tmp, dst)
+		if err != nil && !errors.Is(err, fs.ErrExist) && (errors.Is(err, errors.ErrUnsupported) || errors.Is(err, fs.ErrPermission)) {
+			s.linkOK = false
+		}
+	}
+	if !s.linkOK {
+		err = s.root.Rename(tmp, dst)
+	}
+	if err != nil {
+		return false, err
+	}
+	for _, d := range append([]string{d2}, newDirs...) {
+		if err := s.syncDir(d); err != nil {
+			s.root.Remove(dst)
+			return false, fmt.Errorf("syncing %s: %w", d, err)
+		}
+	}
+	return true, nil
+}
+
+func (s *Store) insert(ctx context.Context, tx *sql.Tx, m quarantine.Meta) error {
+	if s.hooks.index != nil {
+		if err := s.hooks.index(); err != nil {
+			return err
+		}
+	}
+	to, _ := json.Marshal(nonNil(m.To))
+	findings, _ := json.Marshal(nonNil(m.Findings))
+	var report any
+	if len(m.Report) > 0 {
+		report = []byte(m.Report)
+	}
+	rns := nanos(m.Received)
+	_, err := tx.ExecContext(ctx, `INSERT INTO items (id, received, received_ns, origin, client, sender, sender_lc,
+		rcpts, rcpts_lc, subject, size, sha256, outcome, findings, report, delivery, retain_until, retain_ns, legal_hold)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		m.ID, fmtTime(m.Received), rns, m.Origin, m.Client, m.From, strings.ToLower(m.From),
+		string(to), rcptsLC(m.To), m.Subject, m.Size, m.SHA256, m.Outcome, string(findings), report, m.Delivery,
+		fmtTime(m.RetainUntil), nanos(m.RetainUntil), m.LegalHold)
+	if err != nil {
+		return err
+	}
+	return insertFindings(ctx, tx, m.ID, rns, m.Findings)
+}
+
+func insertFindings(ctx context.Context, tx *sql.Tx, id string, rns int64, findings []string) error {
+	for _, f := range findings {
+		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO item_findings (rule, received_ns, id) VALUES (?, ?, ?)`, f, rns, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// rcptsLC is the searchable form of the recipients: lower case, one per
+// line (a Rcpt filter holding a newline matches nothing).
+func rcptsLC(to []string) string {
+	return "\n" + strings.ToLower(strings.Join(to, "\n")) + "\n"
+}
+
+// ---- reading ----
+
+const itemCols = `id, received, origin, client, sender, rcpts, subject, size, sha256, outcome, findings, report, delivery, retain_until, legal_hold`
+
+type scanner interface{ Scan(...any) error }
+
+func scanMeta(sc scanner) (quarantine.Meta, error) {
+	var (
+		m                quarantine.Meta
+		received, retain string
+		to, findings     string
+		report           []byte
+	)
+	err := sc.Scan(&m.ID, &received, &m.Origin, &m.Client, &m.From, &to, &m.Subject, &m.Size, &m.SHA256,
+		&m.Outcome, &findings, &report, &m.Delivery, &retain, &m.LegalHold)
+	if err != nil {
+		return m, err
+	}
+	if m.Received, err = time.Parse(quarantine.TimeFormat, received); err != nil {
+		return m, fmt.Errorf("item %s: bad received time: %w", m.ID, err)
+	}
+	if m.RetainUntil, err = time.Parse(quarantine.TimeFormat, retain); err != nil {
+		return m, fmt.Errorf("item %s: bad retain_until time: %w", m.ID, err)
+	}
+	if err := json.Unmarshal([]byte(to), &m.To); err != nil {
+		return m, fmt.Errorf("item %s: bad rcpts: %w", m.ID, err)
+	}
+	if err := json.Unmarshal([]byte(findings), &m.Findings); err != nil {
+		return m, fmt.Errorf("item %s: bad findings: %w", m.ID, err)
+	}
+	if len(m.To) == 0 {
+		m.To = nil
+	}
+	if len(m.Findings) == 0 {
+		m.Findings = nil
+	}
+	if len(report) > 0 {
+		m.Report = json.RawMessage(report)
+	}
+	return m, nil
+}
+
+func notFound(id string) error {
+	if !quarantine.ValidID(id) {
+		return fmt.Errorf("local: %w: malformed ID", quarantine.ErrNotFound)
+	}
+	return fmt.Errorf("local: %s: %w", id, quarantine.ErrNotFound)
+}
+
+// Stat implements quarantine.Store.
+func (s *Store) Stat(ctx context.Context, id string) (quarantine.Meta, error) {
+	if !quarantine.ValidID(id) {
+		return quarantine.Meta{}, notFound(id)
+	}
+	m, err := scanMeta(s.db.QueryRowContext(ctx, `SELECT `+itemCols+` FROM items WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return m, notFound(id)
+	}
+	if err != nil {
+		return m, fmt.Errorf("local: stat %s: %w", id, err)
+	}
+	return m, nil
+}
+
+// Get implements quarantine.Store. The reader streams the blob from disk; it
+// holds an open file until closed.
+func (s *Store) Get(ctx context.Context, id string) (quarantine.Meta, io.ReadCloser, error) {
+	m, err := s.Stat(ctx, id)
+	if err != nil {
+		return m, nil, err
+	}
+	rc, err := s.openBlob(m.SHA256, m.Size)
+	if err != nil {
+		return m, nil, fmt.Errorf("local: get %s: %w", id, err)
+	}
+	return m, rc, nil
+}
+
+// openBlob returns the decoded blob of sum, checking its hash and size as it
+// reaches EOF.
+func (s *Store) openBlob(sum string, size int64) (io.ReadCloser, error) {
+	if !validSHA(sum) {
+		return nil, fmt.Errorf("%w: bad hash %q in the index", quarantine.ErrCorrupt, sum)
+	}
+	f, err := s.root.Open(blobPath(sum))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%w: the blob %s is missing", quarantine.ErrCorrupt, sum)
+	}
+	if err != nil {
+		return nil, err
+	}
+	cr, err := s.codec.Reader(f)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return &checkReader{r: cr, f: f, h: sha256.New(), want: sum, size: size}, nil
+}
+
+// checkReader hashes what it reads and turns EOF into ErrCorrupt when the
+// hash or the size differs from the index.
+type checkReader struct {
+	r    io.ReadCloser
+	f    *os.File
+	h    hash.Hash
+	want string
+	size int64
+	n    int64
+	err  error
+}
+
+func (c *checkReader) Read(p []byte) (int, error) {
+	if c.err != nil {
+		return 0, c.err
+	}
+	n, err := c.r.Read(p)
+	c.h.Write(p[:n])
+	c.n += int64(n)
+	if c.n > c.size {
+		c.err = fmt.Errorf("%w: the original is longer than its recorded size %d", quarantine.ErrCorrupt, c.size)
+		return 0, c.err
+	}
+	if err == io.EOF {
+		if c.n != c.size {
+			c.err = fmt.Errorf("%w: the original has %d bytes, recorded %d", quarantine.ErrCorrupt, c.n, c.size)
+		} else if got := hex.EncodeToString(c.h.Sum(nil)); got != c.want {
+			c.err = fmt.Errorf("%w: SHA-256 %s, recorded %s", quarantine.ErrCorrupt, got, c.want)
+		} else {
+			c.err = io.EOF
+		}
+		return n, c.err
+	}
+	if err != nil {
+		c.err = err
+	}
+	return n, err
+}
+
+func (c *checkReader) Close() error {
+	err := c.r.Close()
+	if ferr := c.f.Close(); err == nil {
+		err = ferr
+	}
+	return err
+}
+
+// ---- List ----
+
+// listPage is how many rows List reads per query; between pages it holds
+// no read transaction, so fn may call the store.
+const listPage = 256
+
+// List implements quarantine.Store. Received ranges, Outcome and Finding
+// use indexes; From and Rcpt are substring scans over the rows that the
+// other conditions leave, in index order, stopping at Limit (with a million
+// items, a From that matches nothing scans them all: about 0.7 s). Rows are
+// read in pages, with no transaction held while fn runs, so fn may call the
+// store.
+func (s *Store) List(ctx context.Context, f quarantine.Filter, fn func(quarantine.Meta) error) error {
+	if f.Rcpt != "" && strings.Contains(f.Rcpt, "\n") {
+		return nil
+	}
+	// Without a Finding, walk items by its received index; with one, walk
+	// that rule's rows of item_findings, which carry received_ns and id in
+	// the same order.
+	var (
+		from  = `items i`
+		t     = `i`
+		where []string
+		args  []any
+	)
+	if f.Finding != "" {
+		from, t = `item_findings f JOIN items i ON i.id = f.id`, `f`
+		where = append(where, `f.rule = ?`)
+		args = append(args, f.Finding)
+	}
+	col := t + `.received_ns`
+	order := t + `.received_ns DESC, ` + t + `.id DESC`
+	key := `(` + t + `.received_ns, ` + t + `.id)`
+	if !f.Since.IsZero() {
+		where = append(where, col+` >= ?`)
+		args = append(args, nanos(f.Since))
+	}
+	if !f.Until.IsZero() {
+		where = append(where, col+` < ?`)
+		args = append(args, nanos(f.Until))
+	}
+	if f.Outcome != "" {
+		where = append(where, `i.outcome = ?`)
+		args = append(args, f.Outcome)
+	}
+	if f.From != "" {
+		where = append(where, `instr(i.sender_lc, ?) > 0`)
+		args = append(args, strings.ToLower(f.From))
+	}
+	if f.Rcpt != "" {
+		where = append(where, `instr(i.rcpts_lc, ?) > 0`)
+		args = append(args, strings.ToLower(f.Rcpt))
+	}
+	left := f.Limit
+	var lastNS int64
+	var lastID string
+	first := true
+	for {
+		page := listPage
+		if f.Limit > 0 {
+			if left <= 0 {
+				return nil
+			}
+			page = min(page, left)
+		}
+		w, a := where, args
+		if !first {
+			w = append(w[:len(w):len(w)], key+` < (?, ?)`)
+			a = append(a[:len(a):len(a)], lastNS, lastID)
+		}
+		q := `SELECT ` + prefixCols("i.") + `, i.received_ns FROM ` + from
+		if len(w) > 0 {
+			q += ` WHERE ` + strings.Join(w, ` AND `)
+		}
+		q += ` ORDER BY ` + order + ` LIMIT ?`
+		a = append(a[:len(a):len(a)], page)
+		if s.hooks.listQuery != nil {
+			s.hooks.listQuery(q, a)
+		}
+		ms, ns, err := s.queryPage(ctx, q, a)
+		if err != nil {
+			return fmt.Errorf("local: list: %w", err)
+		}
+		for _, m := range ms {
+			if err := fn(m); err != nil {
+				return err
+			}
+		}
+		if len(ms) < page {
+			return nil
+		}
+		left -= len(ms)
+		lastNS, lastID, first = ns, ms[len(ms)-1].ID, false
+	}
+}
+
+func prefixCols(p string) string {
+	cols := strings.Split(itemCols, ", ")
+	for i := range cols {
+		cols[i] = p + cols[i]
+	}
+	return strings.Join(cols, ", ")
+}
+
+// queryPage runs a List query and returns its items and the received_ns of
+// the last one.
+func (s *Store) queryPage(ctx context.Context, q string, args []any) ([]quarantine.Meta, int64, error) {
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var (
+		out []quarantine.Meta
+		ns  int64
+	)
+	for rows.Next() {
+		m, err := scanMeta(nsScanner{rows, &ns})
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, m)
+	}
+	return out, ns, rows.Err()
+}
+
+// nsScanner scans the item columns plus a trailing received_ns.
+type nsScanner struct {
+	rows *sql.Rows
+	ns   *int64
+}
+
+func (n nsScanner) Scan(dest ...any) error { return n.rows.Scan(append(dest, n.ns)...) }
+
+// ---- Update ----
+
+// Update implements quarantine.Store. fn is called once, inside the write
+// transaction; it must not call the store.
+func (s *Store) Update(ctx context.Context, id string, fn func(*quarantine.Meta) error) error {
+	if !quarantine.ValidID(id) {
+		return notFound(id)
+	}
+	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+		var rns int64
+		old, err := scanMeta(nsScanner2{tx.QueryRowContext(ctx, `SELECT `+itemCols+`, received_ns FROM items WHERE id = ?`, id), &rns})
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound(id)
+		}
+		if err != nil {
+			return err
+		}
+		m := old
+		m.To = append([]string(nil), old.To...)
+		m.Findings = append([]string(nil), old.Findings...)
+		m.Report = append(json.RawMessage(nil), old.Report...)
+		if err := fn(&m); err != nil {
+			return err
+		}
+		if err := immutable(old, m); err != nil {
+			return err
+		}
+		if len(m.Report) > 0 && !json.Valid(m.Report) {
+			return errors.New("the report is not valid JSON")
+		}
+		findings, _ := json.Marshal(nonNil(m.Findings))
+		var report any
+		if len(m.Report) > 0 {
+			report = []byte(m.Report)
+		}
+		m.RetainUntil = canon(m.RetainUntil)
+		if _, err := tx.ExecContext(ctx, `UPDATE items SET outcome = ?, findings = ?, report = ?, delivery = ?,
+			retain_until = ?, retain_ns = ?, legal_hold = ?, subject = ? WHERE id = ?`,
+			m.Outcome, string(findings), report, m.Delivery, fmtTime(m.RetainUntil), nanos(m.RetainUntil),
+			m.LegalHold, m.Subject, id); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM item_findings WHERE id = ?`, id); err != nil {
+			return err
+		}
+		return insertFindings(ctx, tx, id, rns, m.Findings)
+	})
+	if err != nil {
+		if errors.Is(err, quarantine.ErrNotFound) {
+			return err
+		}
+		return fmt.Errorf("local: update %s: %w", id, dbErr(err))
+	}
+	return nil
+}
+
+type nsScanner2 struct {
+	row *sql.Row
+	ns  *int64
+}
+
+func (n nsScanner2) Scan(dest ...any) error { return n.row.Scan(append(dest, n.ns)...) }
+
+// immutable returns an error naming the first field that Update may not
+// change but that differs between old and m.
+func immutable(old, m quarantine.Meta) error {
+	var bad string
+	switch {
+	case m.ID != old.ID:
+		bad = "ID"
+	case !m.Received.Equal(old.Received) || fmtTime(m.Received) != fmtTime(old.Received):
+		bad = "Received"
+	case m.Origin != old.Origin:
+		bad = "Origin"
+	case m.Client != old.Client:
+		bad = "Client"
+	case m.From != old.From:
+		bad = "From"
+	case !equalStrings(m.To, old.To):
+		bad = "To"
+	case m.Size != old.Size:
+		bad = "Size"
+	case m.SHA256 != old.SHA256:
+		bad = "SHA256"
+	default:
+		return nil
+	}
+	return fmt.Errorf("%s cannot be changed", bad)
+}
+
+func equalStrings(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// ---- Delete and Purge ----
+
+// Delete implements quarantine.Store.
+func (s *Store) Delete(ctx context.Context, id string) error {
+	if !quarantine.ValidID(id) {
+		return notFound(id)
+	}
+	var trashed []trashed
+	err := s.removeTx(ctx, &trashed, func(tx *sql.Tx) ([]string, error) {
+		var (
+			sum  string
+			held bool
+		)
+		err := tx.QueryRowContext(ctx, `SELECT sha256, legal_hold FROM items WHERE id = ?`, id).Scan(&sum, &held)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, notFound(id)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if held {
+			return nil, fmt.Errorf("local: %s: %w", id, quarantine.ErrHeld)
+		}
+		if err := deleteItem(ctx, tx, id); err != nil {
+			return nil, err
+		}
+		return []string{sum}, nil
+	})
+	if err != nil {
+		if errors.Is(err, quarantine.ErrNotFound) || errors.Is(err, quarantine.ErrHeld) {
+			return err
+		}
+		return fmt.Errorf("local: delete %s: %w", id, dbErr(err))
+	}
+	return nil
+}
+
+// Purge implements quarantine.Store.
+func (s *Store) Purge(ctx context.Context, t time.Time) ([]string, error) {
+	var ids []string
+	var trashed []trashed
+	err := s.removeTx(ctx, &trashed, func(tx *sql.Tx) ([]string, error) {
+		ids = ids[:0]
+		rows, err := tx.QueryContext(ctx, `SELECT id, sha256 FROM items WHERE retain_ns < ? AND legal_hold = 0`, nanos(t))
+		if err != nil {
+			return nil, err
+		}
+		var sums []string
+		for rows.Next() {
+			var id, sum string
+			if err := rows.Scan(&id, &sum); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			ids = append(ids, id)
+			sums = append(sums, sum)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		for _, id := range ids {
+			if err := deleteItem(ctx, tx, id); err != nil {
+				return nil, err
+			}
+		}
+		return sums, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("local: purge: %w", dbErr(err))
+	}
+	return ids, nil
+}
+
+func deleteItem(ctx context.Context, tx *sql.Tx, id string) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM item_findings WHERE id = ?`, id); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `DELETE FROM items WHERE id = ?`, id)
+	return err
+}
+
+type trashed struct{ blob, trash string }
+
+// removeTx runs fn, which deletes rows and returns the hashes of the blobs
+// they referenced, in a write transaction; blobs left without references
+// move to trash/ before the commit, go back if it fails, and are removed
+// after it.
+func (s *Store) removeTx(ctx context.Context, moved *[]trashed, fn func(*sql.Tx) ([]string, error)) error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	restore := func() {
+		for _, t := range *moved {
+			if err := s.root.Rename(t.trash, t.blob); err != nil {
+				s.log.Error("quarantine: cannot restore a blob from trash; Fsck will", "blob", t.blob, "err", err)
+			}
+		}
+		*moved = (*moved)[:0]
+	}
+	fail := func(err error) error {
+		restore()
+		tx.Rollback()
+		return err
+	}
+	sums, err := fn(tx)
+	if err != nil {
+		return fail(err)
+	}
+	seen := map[string]bool{}
+	for _, sum := range sums {
+		if seen[sum] {
+			continue
+		}
+		seen[sum] = true
+		var refs int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM items WHERE sha256 = ?`, sum).Scan(&refs); err != nil {
+			return fail(err)
+		}
+		if refs > 0 || !validSHA(sum) {
+			continue
+		}
+		t := trashed{blob: blobPath(sum), trash: path.Join("trash", sum+"."+randName())}
+		if err := s.root.Rename(t.blob, t.trash); err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				continue // already gone; nothing to keep
+			}
+			return fail(err)
+		}
+		*moved = append(*moved, t)
+	}
+	if len(*moved) > 0 {
+		// Make the moves durable before the rows go, so that after a crash
+		// the blobs are in trash/, where the quick cleanup looks, and not
+		// back at their addresses unreferenced (which only a full Fsck
+		// finds).
+		if err := s.syncDir("trash"); err != nil {
+			return fail(err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		restore()
+		return err
+	}
+	for _, t := range *moved {
+		if err := s.root.Remove(t.trash); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			s.log.Warn("quarantine: cannot remove a trashed blob; Fsck will", "file", t.trash, "err", err)
+		}
+	}
+	return nil
+}
