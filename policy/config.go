@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"net"
+	"net/netip"
 	"os"
 	"slices"
 	"strings"
@@ -52,6 +54,56 @@ type Config struct {
 
 	// Quarantine says where originals and the audit log are kept.
 	Quarantine Quarantine `toml:"quarantine"`
+
+	// SMTP configures the relay of `mugai serve`.
+	SMTP SMTP `toml:"smtp"`
+}
+
+// SMTP configures the relay between the Internet-side MTA and the LGWAN
+// side.
+type SMTP struct {
+	// Listen is the address the upstream MTA connects to. Default
+	// "127.0.0.1:2525"; "" turns the relay off.
+	Listen string `toml:"listen"`
+	// Hostname in the greeting and Received lines. Default: the host name.
+	Hostname string `toml:"hostname"`
+	// Networks the upstream MTA may connect from (CIDR). Default loopback.
+	Networks []string `toml:"networks"`
+	// Domains accepted as recipients (with subdomains). Empty accepts any
+	// recipient, which is allowed only when networks are loopback.
+	Domains []string `toml:"domains"`
+	// NextHops ("host:port") tried in order. Empty: cleared mail goes into
+	// the Maildir outbox.
+	NextHops []string `toml:"next_hops"`
+	// NextHopTLS: "opportunistic" (default), "required" or "none".
+	NextHopTLS string `toml:"next_hop_tls"`
+	// Outbox is the Maildir used when there is no next hop. Default
+	// "./var/outbox".
+	Outbox string `toml:"outbox"`
+	// TLSCert and TLSKey (PEM files) enable STARTTLS for the upstream MTA.
+	TLSCert string `toml:"tls_cert"`
+	TLSKey  string `toml:"tls_key"`
+	// MaxMessageSize is enforced while DATA streams in (552). Default 50MB.
+	MaxMessageSize ByteSize `toml:"max_message_size"`
+	// MaxRecipients per message. Default 1000.
+	MaxRecipients int `toml:"max_recipients"`
+	// MaxSessions open at once; over it, 421 at connect. Default 64.
+	MaxSessions int `toml:"max_sessions"`
+	// MaxSanitizing messages in the engine at once; over it, 451. Default 4.
+	MaxSanitizing int `toml:"max_sanitizing"`
+	// ReadTimeout per command or data line. Default 5m.
+	ReadTimeout Duration `toml:"read_timeout"`
+	// SessionTimeout for a whole connection. Default 30m.
+	SessionTimeout Duration `toml:"session_timeout"`
+	// NextHopTimeout for each step towards the next hop. Default 2m.
+	NextHopTimeout Duration `toml:"next_hop_timeout"`
+	// RatePerClient and RatePerSender cap messages per minute (burst of the
+	// same size) to stop mass mail; 0 means no limit.
+	RatePerClient int `toml:"rate_per_client"`
+	RatePerSender int `toml:"rate_per_sender"`
+	// HoldFile: while it exists (`mugai hold on`), new messages get 451 so
+	// they wait upstream during an incident. Default "./var/hold".
+	HoldFile string `toml:"hold_file"`
 }
 
 // Quarantine configures the store of originals (原本保持) and the audit log.
@@ -212,6 +264,20 @@ func Default() *Config {
 		HTML:    HTML{Links: LinksText},
 		CSV:     CSV{Formulas: FormulasNeutralize},
 		Mail:    Mail{Mode: MailSanitize, Prefer: PreferText, Notice: NoticeBottom, Charset: CharsetUTF8},
+		SMTP: SMTP{
+			Listen:         "127.0.0.1:2525",
+			Networks:       []string{"127.0.0.0/8", "::1/128"},
+			NextHopTLS:     "opportunistic",
+			Outbox:         "./var/outbox",
+			MaxMessageSize: 50 << 20,
+			MaxRecipients:  1000,
+			MaxSessions:    64,
+			MaxSanitizing:  4,
+			ReadTimeout:    Duration(5 * time.Minute),
+			SessionTimeout: Duration(30 * time.Minute),
+			NextHopTimeout: Duration(2 * time.Minute),
+			HoldFile:       "./var/hold",
+		},
 		Quarantine: Quarantine{
 			Backend:   BackendLocal,
 			Dir:       "./var/quarantine",
@@ -349,6 +415,38 @@ func (c *Config) validate() []*Error {
 	}
 	if c.Quarantine.Retention <= 0 {
 		bad("quarantine.retention", "must be greater than zero")
+	}
+	loopbackOnly := true
+	for i, n := range c.SMTP.Networks {
+		p, err := netip.ParsePrefix(n)
+		if err != nil {
+			if a, aerr := netip.ParseAddr(n); aerr == nil {
+				p = netip.PrefixFrom(a, a.BitLen())
+			} else {
+				bad(fmt.Sprintf("smtp.networks[%d]", i+1), "%q is not a network (e.g. 192.0.2.0/24)", n)
+				continue
+			}
+		}
+		if !p.Addr().IsLoopback() {
+			loopbackOnly = false
+		}
+	}
+	if !loopbackOnly && len(c.SMTP.Domains) == 0 {
+		bad("smtp.domains", "must list the accepted recipient domains when smtp.networks goes beyond loopback (otherwise the relay would be open)")
+	}
+	oneOf("smtp.next_hop_tls", c.SMTP.NextHopTLS, "opportunistic", "required", "none")
+	for i, h := range c.SMTP.NextHops {
+		if _, _, err := net.SplitHostPort(h); err != nil {
+			bad(fmt.Sprintf("smtp.next_hops[%d]", i+1), "%q: want host:port", h)
+		}
+	}
+	if (c.SMTP.TLSCert == "") != (c.SMTP.TLSKey == "") {
+		bad("smtp.tls_cert", "tls_cert and tls_key go together")
+	}
+	if c.SMTP.Listen != "" {
+		if _, _, err := net.SplitHostPort(c.SMTP.Listen); err != nil {
+			bad("smtp.listen", "%q: want host:port", c.SMTP.Listen)
+		}
 	}
 	for i, r := range c.Mail.Rules {
 		key := fmt.Sprintf("mail.rule[%d]", i+1)

@@ -63,7 +63,8 @@ func TestParseErrors(t *testing.T) {
 	}{
 		{"unknown top key", "lang = \"ja\"\nlangauge = \"en\"\n", []string{"p.toml:2: langauge: unknown key"}},
 		{"unknown nested key", "[limits]\nmax_inptu = 5\n", []string{"p.toml:2: limits.max_inptu: unknown key"}},
-		{"unknown table", "\n[smtp]\nlisten = \"x\"\n", []string{"p.toml:3: smtp.listen: unknown key"}},
+		{"unknown table", "\n[smtpx]\nlisten = \"x\"\n", []string{"p.toml:3: smtpx.listen: unknown key"}},
+		{"bad listen and open relay", "[smtp]\nlisten = \"x\"\nnetworks = [\"192.0.2.0/24\"]\n", []string{"p.toml:2: smtp.listen", "smtp.domains: must list"}},
 		{"bad size", "[limits]\nmax_input = \"lots\"\n", []string{"p.toml:2", "not a size"}},
 		{"syntax", "lang = \n", []string{"p.toml:1"}},
 		{"all at once", "lang = \"fr\"\n[limits]\nmax_depth = 0\nmax_ratio = -1\n[actions]\npe = \"sanitize\"\nfoo = \"block\"\ntext = \"scrub\"\n[html]\nlinks = \"click\"\n",

@@ -112,6 +112,19 @@ func (e *Engine) RunBlob(ctx context.Context, src *Blob, name, mime string) (*Re
 	return rep, out, nil
 }
 
+// RunKind is RunBlob for content whose kind the caller knows for certain
+// (SMTP DATA is a message whatever its bytes look like): detection and the
+// name check are skipped, the item is judged as kind.
+func (e *Engine) RunKind(ctx context.Context, src *Blob, name, mime string, kind Kind) (*Report, *Blob, error) {
+	lim := e.Limits.Defaults()
+	ctx, cancel := context.WithTimeout(ctx, lim.Timeout)
+	defer cancel()
+	budget := new(atomic.Int64)
+	budget.Store(lim.MaxExpanded)
+	rep, out := e.processAs(ctx, src, name, mime, 0, lim, budget, kind)
+	return rep, out, nil
+}
+
 // Child runs a part found inside it (a MIME part, an archive member, an
 // embedded file) through the engine at the next depth, within the same
 // deadline and expanded-bytes budget. Bytes read from r count against the
@@ -188,6 +201,11 @@ func (e *Engine) spoolAndProcess(ctx context.Context, r io.Reader, name, mime st
 // blocking finding. The returned Blob is nil when the item is blocked, src
 // when it passed unchanged, or a new Blob.
 func (e *Engine) process(ctx context.Context, src *Blob, name, mime string, depth int, lim Limits, budget *atomic.Int64) (*Report, *Blob) {
+	return e.processAs(ctx, src, name, mime, depth, lim, budget, "")
+}
+
+// processAs is process with the kind given (force != "") or detected.
+func (e *Engine) processAs(ctx context.Context, src *Blob, name, mime string, depth int, lim Limits, budget *atomic.Int64, force Kind) (*Report, *Blob) {
 	rep := &Report{
 		Input:        name,
 		SHA256:       src.SHA256(),
@@ -210,8 +228,11 @@ func (e *Engine) process(ctx context.Context, src *Blob, name, mime string, dept
 	}
 
 	rep.Declared = detect.Declared(name, mime)
-	rep.Detected = detect.Detect(src, src.Size(), name)
-	if mm := detect.Compare(rep.Declared, rep.Detected); mm != detect.Same {
+	rep.Detected = force
+	if force == "" {
+		rep.Detected = detect.Detect(src, src.Size(), name)
+	}
+	if mm := detect.Compare(rep.Declared, rep.Detected); force == "" && mm != detect.Same {
 		f := Finding{Rule: RuleMismatch, Detail: fmt.Sprintf("declared %s, detected %s", rep.Declared, rep.Detected)}
 		if mm == detect.Dangerous {
 			return block(f, "the file is not what its name or type says")

@@ -1,0 +1,170 @@
+package smtpd
+
+import (
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/emersion/go-smtp"
+)
+
+// hopPool dials the next hops in order and keeps idle connections for
+// reuse. A connection is reused only after a completed transaction and a
+// successful RSET.
+type hopPool struct {
+	cfg  Config
+	log  *slog.Logger
+	mu   sync.Mutex
+	idle []*hopConn
+}
+
+const (
+	maxIdleHops = 16
+	hopIdleTime = 30 * time.Second
+)
+
+func newHopPool(cfg Config, log *slog.Logger) *hopPool { return &hopPool{cfg: cfg, log: log} }
+
+// hopConn is one SMTP client connection to a next hop.
+type hopConn struct {
+	c    *smtp.Client
+	addr string
+	idle time.Time
+	pool *hopPool
+}
+
+// get returns a live connection: an idle one that still answers RSET, or a
+// new one to the first next hop that answers.
+func (p *hopPool) get(trace string) (*hopConn, error) {
+	for {
+		p.mu.Lock()
+		if len(p.idle) == 0 {
+			p.mu.Unlock()
+			break
+		}
+		hc := p.idle[len(p.idle)-1]
+		p.idle = p.idle[:len(p.idle)-1]
+		p.mu.Unlock()
+		if time.Since(hc.idle) < hopIdleTime && hc.c.Reset() == nil {
+			return hc, nil
+		}
+		hc.close()
+	}
+	var errs []error
+	for _, addr := range p.cfg.NextHops {
+		hc, err := p.dial(addr)
+		if err == nil {
+			return hc, nil
+		}
+		p.log.Warn("next hop dial failed", "trace", trace, "hop", addr, "err", err)
+		errs = append(errs, fmt.Errorf("%s: %w", addr, err))
+	}
+	return nil, errors.Join(errs...)
+}
+
+func (p *hopPool) dial(addr string) (*hopConn, error) {
+	conn, err := net.DialTimeout("tcp", addr, p.cfg.NextHopTimeout)
+	if err != nil {
+		return nil, err
+	}
+	c := smtp.NewClient(conn)
+	c.CommandTimeout = p.cfg.NextHopTimeout
+	c.SubmissionTimeout = p.cfg.NextHopTimeout
+	if err := c.Hello(p.cfg.Hostname); err != nil {
+		c.Close()
+		return nil, err
+	}
+	if p.cfg.NextHopTLS != "none" {
+		if ok, _ := c.Extension("STARTTLS"); ok {
+			// go-smtp starts TLS only on a fresh client: dial again.
+			c.Quit()
+			tc := p.cfg.NextHopTLSConfig
+			if tc == nil {
+				host, _, _ := net.SplitHostPort(addr)
+				tc = &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}
+			}
+			conn, err := net.DialTimeout("tcp", addr, p.cfg.NextHopTimeout)
+			if err != nil {
+				return nil, err
+			}
+			conn.SetDeadline(time.Now().Add(p.cfg.NextHopTimeout))
+			c, err = smtp.NewClientStartTLS(conn, tc)
+			if err != nil {
+				return nil, fmt.Errorf("STARTTLS: %w", err)
+			}
+			conn.SetDeadline(time.Time{})
+			c.CommandTimeout = p.cfg.NextHopTimeout
+			c.SubmissionTimeout = p.cfg.NextHopTimeout
+		} else if p.cfg.NextHopTLS == "required" {
+			c.Close()
+			return nil, errors.New("next hop does not offer STARTTLS and TLS is required")
+		}
+	}
+	return &hopConn{c: c, addr: addr, pool: p}, nil
+}
+
+// put keeps a connection whose transaction is finished for reuse.
+func (p *hopPool) put(hc *hopConn) {
+	hc.idle = time.Now()
+	p.mu.Lock()
+	if len(p.idle) < maxIdleHops {
+		p.idle = append(p.idle, hc)
+		hc = nil
+	}
+	p.mu.Unlock()
+	if hc != nil {
+		hc.close()
+	}
+}
+
+func (p *hopPool) close() {
+	p.mu.Lock()
+	idle := p.idle
+	p.idle = nil
+	p.mu.Unlock()
+	for _, hc := range idle {
+		hc.c.Quit()
+		hc.close()
+	}
+}
+
+func (hc *hopConn) mail(from string, opts *smtp.MailOptions) error {
+	var o *smtp.MailOptions
+	if opts != nil {
+		// Pass on what the next hop must honour; SIZE is the original's
+		// and no longer applies to the cleared message.
+		o = &smtp.MailOptions{Body: opts.Body, UTF8: opts.UTF8, RequireTLS: opts.RequireTLS}
+		if o.Body == smtp.BodyBinaryMIME {
+			o.Body = smtp.Body8BitMIME
+		}
+	}
+	return hc.c.Mail(from, o)
+}
+
+func (hc *hopConn) rcpt(to string, opts *smtp.RcptOptions) error { return hc.c.Rcpt(to, nil) }
+
+func (hc *hopConn) reset() error { return hc.c.Reset() }
+
+// data sends msg and returns the next hop's answer text.
+func (hc *hopConn) data(msg io.Reader) (string, error) {
+	w, err := hc.c.Data()
+	if err != nil {
+		return "", err
+	}
+	if _, err := io.Copy(w, msg); err != nil {
+		w.Close()
+		return "", err
+	}
+	resp, err := w.CloseWithResponse()
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%s: %s", hc.addr, resp.StatusText), nil
+}
+
+func (hc *hopConn) close() { hc.c.Close() }

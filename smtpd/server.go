@@ -1,0 +1,216 @@
+package smtpd
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/emersion/go-smtp"
+
+	"github.com/mugai-project/mugai/quarantine"
+	"github.com/mugai-project/mugai/sanitize"
+)
+
+// Server is the relay between the Internet-side MTA and the LGWAN side.
+// Create it with New; it is safe for concurrent use.
+type Server struct {
+	cfg   Config
+	eng   *sanitize.Engine
+	store quarantine.Store
+	audit quarantine.Audit
+	log   *slog.Logger
+	smtp  *smtp.Server
+	hops  *hopPool
+	box   *maildir
+
+	sessions  chan struct{} // semaphore of MaxSessions
+	sanitize  chan struct{} // semaphore of MaxSanitizing
+	draining  atomic.Bool
+	limClient *limiter
+	limSender *limiter
+
+	holdMu    sync.Mutex
+	holdAt    time.Time // when HoldFile was last checked
+	holdState bool
+}
+
+// New returns a relay. eng must have the mail sanitizer wired for kind
+// "eml"; store and audit keep originals and events (both required: the
+// relay never accepts a message it cannot keep).
+func New(cfg Config, eng *sanitize.Engine, store quarantine.Store, audit quarantine.Audit, log *slog.Logger) (*Server, error) {
+	cfg = cfg.Defaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if eng == nil || store == nil || audit == nil {
+		return nil, errors.New("smtpd: engine, store and audit log are required")
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Hostname == "" {
+		cfg.Hostname, _ = os.Hostname()
+	}
+	s := &Server{
+		cfg: cfg, eng: eng, store: store, audit: audit, log: log,
+		sessions:  make(chan struct{}, cfg.MaxSessions),
+		sanitize:  make(chan struct{}, cfg.MaxSanitizing),
+		limClient: newLimiter(cfg.RatePerClient),
+		limSender: newLimiter(cfg.RatePerSender),
+	}
+	if len(cfg.NextHops) > 0 {
+		s.hops = newHopPool(cfg, log)
+	} else {
+		box, err := openMaildir(cfg.Outbox)
+		if err != nil {
+			return nil, err
+		}
+		s.box = box
+	}
+	srv := smtp.NewServer(backend{s})
+	srv.Domain = cfg.Hostname
+	srv.MaxMessageBytes = cfg.MaxMessageBytes
+	srv.MaxRecipients = cfg.MaxRecipients
+	srv.MaxLineLength = cfg.MaxLineLength
+	srv.ReadTimeout = cfg.ReadTimeout
+	srv.WriteTimeout = cfg.WriteTimeout
+	srv.EnableSMTPUTF8 = true
+	srv.TLSConfig = cfg.TLS
+	srv.ErrorLog = slogAdapter{log}
+	s.smtp = srv
+	return s, nil
+}
+
+// Serve accepts connections on ln until ctx ends or Shutdown is called.
+// Connections from outside Networks are refused with 554 5.7.1; over
+// MaxSessions, new connections get 421 4.3.2.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	stop := context.AfterFunc(ctx, func() { s.Shutdown(context.Background()) })
+	defer stop()
+	err := s.smtp.Serve(&guardListener{Listener: ln, s: s})
+	if errors.Is(err, smtp.ErrServerClosed) || s.draining.Load() {
+		return nil
+	}
+	return err
+}
+
+// Shutdown stops accepting connections, answers 421 to new transactions on
+// open ones, lets messages in progress finish until ctx ends, then closes
+// everything.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.draining.Store(true)
+	err := s.smtp.Shutdown(ctx)
+	if err != nil {
+		s.smtp.Close()
+	}
+	if s.hops != nil {
+		s.hops.close()
+	}
+	return err
+}
+
+// held reports whether the incident hold is on. The hold file is checked
+// at most once a second.
+func (s *Server) held() bool {
+	s.holdMu.Lock()
+	defer s.holdMu.Unlock()
+	if time.Since(s.holdAt) > time.Second {
+		_, err := os.Stat(s.cfg.HoldFile)
+		on := err == nil
+		if on != s.holdState {
+			s.log.Warn("incident hold changed", "hold", on)
+		}
+		s.holdState, s.holdAt = on, time.Now()
+	}
+	return s.holdState
+}
+
+// guardListener enforces the client networks and the session limit before
+// go-smtp sees a connection.
+type guardListener struct {
+	net.Listener
+	s *Server
+}
+
+func (g *guardListener) Accept() (net.Conn, error) {
+	for {
+		c, err := g.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		ap, _ := netip.ParseAddrPort(c.RemoteAddr().String())
+		addr := ap.Addr().Unmap()
+		allowed := false
+		for _, n := range g.s.cfg.Networks {
+			if n.Contains(addr) {
+				allowed = true
+				break
+			}
+		}
+		trace := newTrace()
+		if !allowed {
+			g.s.log.Warn("connection refused", "client", addr.String(), "trace", trace, "reason", "network not allowed")
+			go refuse(c, fmt.Sprintf("554 5.7.1 Relaying from your address is not allowed [%s]\r\n", trace))
+			continue
+		}
+		select {
+		case g.s.sessions <- struct{}{}:
+		default:
+			g.s.log.Warn("connection refused", "client", addr.String(), "trace", trace, "reason", "too many sessions")
+			go refuse(c, fmt.Sprintf("421 4.3.2 Too many connections, try again later [%s]\r\n", trace))
+			continue
+		}
+		if g.s.draining.Load() {
+			<-g.s.sessions
+			go refuse(c, fmt.Sprintf("421 4.3.2 Service shutting down [%s]\r\n", trace))
+			continue
+		}
+		return &guardConn{Conn: c, s: g.s, trace: trace, start: time.Now(), deadline: time.AfterFunc(g.s.cfg.SessionTimeout, func() { c.Close() })}, nil
+	}
+}
+
+func refuse(c net.Conn, line string) {
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	c.Write([]byte(line))
+	c.Close()
+}
+
+// guardConn releases the session slot once and enforces the total session
+// time.
+type guardConn struct {
+	net.Conn
+	s        *Server
+	trace    string
+	start    time.Time
+	deadline *time.Timer
+	once     sync.Once
+}
+
+func (g *guardConn) Close() error {
+	g.once.Do(func() {
+		g.deadline.Stop()
+		<-g.s.sessions
+	})
+	return g.Conn.Close()
+}
+
+// newTrace returns a short random ID that ties replies to log lines.
+func newTrace() string {
+	var b [6]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+type slogAdapter struct{ l *slog.Logger }
+
+func (a slogAdapter) Printf(format string, v ...any) { a.l.Error(fmt.Sprintf(format, v...)) }
+func (a slogAdapter) Println(v ...any)               { a.l.Error(fmt.Sprint(v...)) }

@@ -1,0 +1,405 @@
+package smtpd
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-smtp"
+
+	"github.com/mugai-project/mugai/quarantine"
+	"github.com/mugai-project/mugai/sanitize"
+)
+
+type backend struct{ s *Server }
+
+func (b backend) NewSession(c *smtp.Conn) (smtp.Session, error) {
+	sess := &session{s: b.s, conn: c, trace: newTrace(), start: time.Now()}
+	if gc, ok := c.Conn().(*guardConn); ok {
+		sess.trace = gc.trace
+	}
+	if ap, err := netip.ParseAddrPort(c.Conn().RemoteAddr().String()); err == nil {
+		sess.client = ap.Addr().Unmap()
+	}
+	sess.helo = c.Hostname()
+	b.s.log.Info("session", "trace", sess.trace, "client", sess.client.String(), "helo", sess.helo)
+	return sess, nil
+}
+
+// session is one SMTP connection from the upstream MTA. In proxy mode it
+// mirrors the transaction on a next-hop connection: MAIL and RCPT are passed
+// through and their answers returned, so 250 to DATA means the next hop
+// accepted the cleared message.
+type session struct {
+	s      *Server
+	conn   *smtp.Conn
+	trace  string
+	client netip.Addr
+	helo   string
+	start  time.Time
+
+	from  string
+	opts  *smtp.MailOptions
+	rcpts []string
+	hop   *hopConn // open downstream transaction, proxy mode
+	inTx  bool     // MAIL was accepted downstream
+	msgs  int
+}
+
+var _ smtp.Session = (*session)(nil)
+
+// reply builds the SMTP error returned to the upstream MTA: a generic text
+// with the trace ID, never file names, rules or configuration. It returns a
+// bare *smtp.SMTPError, which go-smtp needs (it does not unwrap).
+func (ss *session) reply(code int, enh smtp.EnhancedCode, text string) *smtp.SMTPError {
+	return &smtp.SMTPError{Code: code, EnhancedCode: enh, Message: fmt.Sprintf("%s [%s]", text, ss.trace)}
+}
+
+func (ss *session) Mail(from string, opts *smtp.MailOptions) error {
+	switch {
+	case ss.s.draining.Load():
+		return ss.reply(421, smtp.EnhancedCode{4, 3, 2}, "Service shutting down, try again later")
+	case ss.s.held():
+		return ss.reply(451, smtp.EnhancedCode{4, 3, 2}, "Delivery is on hold, try again later")
+	case !ss.s.limClient.allow(ss.client.String()):
+		ss.s.log.Warn("rate limited", "trace", ss.trace, "client", ss.client.String())
+		return ss.reply(451, smtp.EnhancedCode{4, 7, 1}, "Too many messages from your address, try again later")
+	case from != "" && !ss.s.limSender.allow(strings.ToLower(from)):
+		ss.s.log.Warn("rate limited", "trace", ss.trace, "from", from)
+		return ss.reply(451, smtp.EnhancedCode{4, 7, 1}, "Too many messages from this sender, try again later")
+	case opts != nil && opts.Size > ss.s.cfg.MaxMessageBytes:
+		return ss.reply(552, smtp.EnhancedCode{5, 3, 4}, "Message too big")
+	}
+	ss.resetTx()
+	ss.from, ss.opts = from, opts
+	if ss.s.hops == nil {
+		return nil
+	}
+	if ss.hop == nil {
+		hc, err := ss.s.hops.get(ss.trace)
+		if err != nil {
+			ss.s.log.Warn("next hop unavailable", "trace", ss.trace, "err", err)
+			return ss.reply(451, smtp.EnhancedCode{4, 4, 1}, "Next hop unavailable, try again later")
+		}
+		ss.hop = hc
+	}
+	if err := ss.hop.mail(from, opts); err != nil {
+		return ss.hopError("MAIL", err)
+	}
+	ss.inTx = true
+	return nil
+}
+
+func (ss *session) Rcpt(to string, opts *smtp.RcptOptions) error {
+	if !ss.s.domainAllowed(to) {
+		ss.s.log.Warn("relay denied", "trace", ss.trace, "client", ss.client.String(), "rcpt", to)
+		return ss.reply(550, smtp.EnhancedCode{5, 7, 1}, "Relaying denied")
+	}
+	if ss.hop != nil {
+		if err := ss.hop.rcpt(to, opts); err != nil {
+			return ss.hopError("RCPT", err)
+		}
+	}
+	ss.rcpts = append(ss.rcpts, to)
+	return nil
+}
+
+// hopError turns a next-hop failure into our reply: the next hop's own
+// code for an SMTP answer (so a refused recipient is refused here too),
+// 451 for anything else. A broken next-hop connection is dropped.
+func (ss *session) hopError(step string, err error) error {
+	var se *smtp.SMTPError
+	if errors.As(err, &se) {
+		ss.s.log.Info("next hop refused", "trace", ss.trace, "step", step, "code", se.Code, "text", se.Message)
+		text := "Refused by the next hop"
+		if se.Code/100 == 4 {
+			text = "Next hop busy, try again later"
+		}
+		return ss.reply(se.Code, se.EnhancedCode, text)
+	}
+	ss.s.log.Warn("next hop failed", "trace", ss.trace, "step", step, "err", err)
+	ss.dropHop()
+	return ss.reply(451, smtp.EnhancedCode{4, 4, 2}, "Next hop failed, try again later")
+}
+
+func (ss *session) dropHop() {
+	if ss.hop != nil {
+		ss.hop.close()
+		ss.hop = nil
+	}
+	ss.inTx = false
+}
+
+func (ss *session) Data(r io.Reader) error {
+	start := time.Now()
+	select {
+	case ss.s.sanitize <- struct{}{}:
+		defer func() { <-ss.s.sanitize }()
+	default:
+		ss.s.log.Warn("busy", "trace", ss.trace)
+		return ss.reply(451, smtp.EnhancedCode{4, 3, 2}, "Too busy, try again later")
+	}
+	if len(ss.rcpts) == 0 {
+		return ss.reply(554, smtp.EnhancedCode{5, 5, 1}, "No valid recipients")
+	}
+	ctx := context.Background()
+
+	// Spool the message; go-smtp's reader enforces MaxMessageBytes as it
+	// streams and fails with ErrDataTooLarge (552 5.3.4).
+	sp := sanitize.NewSpool(ss.s.eng.TempDir, 1<<20, ss.s.cfg.MaxMessageBytes+1)
+	if _, err := sp.ReadFrom(r); err != nil {
+		sp.Close()
+		if errors.Is(err, smtp.ErrDataTooLarge) || errors.Is(err, sanitize.ErrTooLarge) {
+			return ss.reply(552, smtp.EnhancedCode{5, 3, 4}, "Message too big")
+		}
+		ss.s.log.Warn("reading DATA failed", "trace", ss.trace, "err", err)
+		return ss.reply(451, smtp.EnhancedCode{4, 3, 0}, "Temporary failure, try again later")
+	}
+	src, err := sp.Finish()
+	if err != nil {
+		return ss.reply(451, smtp.EnhancedCode{4, 3, 0}, "Temporary failure, try again later")
+	}
+	defer src.Close()
+
+	if loop := ss.s.looping(src); loop != "" {
+		ss.s.log.Warn("mail loop", "trace", ss.trace, "reason", loop)
+		return ss.reply(554, smtp.EnhancedCode{5, 4, 6}, "Mail loop detected")
+	}
+
+	// The original is durable before anything else happens.
+	received := time.Now()
+	meta, err := ss.s.store.Put(ctx, quarantine.Meta{
+		Received: received, Origin: quarantine.OriginSMTP, Client: ss.client.String(),
+		From: ss.from, To: ss.rcpts, Subject: subjectOf(src), Delivery: quarantine.DeliveryPending,
+	}, src.Reader())
+	if err != nil {
+		ss.s.log.Error("quarantine unavailable", "trace", ss.trace, "err", err)
+		return ss.reply(451, smtp.EnhancedCode{4, 3, 0}, "Temporary failure, try again later")
+	}
+	qid := meta.ID
+	ss.s.auditEvent(ctx, "received", qid, map[string]any{"trace": ss.trace, "client": ss.client.String(), "from": ss.from, "to": ss.rcpts, "size": meta.Size})
+
+	tr := sanitize.Trace{
+		QuarantineID: qid, Received: received, Host: ss.s.cfg.Hostname,
+		Via: fmt.Sprintf("SMTP from %s [%s]", oneLine(ss.helo), ss.client), From: ss.from, To: ss.rcpts,
+	}
+	rep, out, err := ss.s.eng.RunKind(sanitize.WithTrace(ctx, tr), src, "message.eml", "message/rfc822", "eml")
+	if err != nil {
+		ss.s.markUndelivered(ctx, qid, "engine: "+err.Error())
+		ss.s.log.Error("engine failed", "trace", ss.trace, "qid", qid, "err", err)
+		return ss.reply(451, smtp.EnhancedCode{4, 3, 0}, "Temporary failure, try again later")
+	}
+	defer func() {
+		if out != src {
+			out.Close()
+		}
+	}()
+	rep.QuarantineID = qid
+	ss.s.recordOutcome(ctx, qid, rep)
+
+	// What crosses: the cleared message, or a notice that it was stopped.
+	deliverFrom := ss.from
+	var msg io.Reader
+	if rep.Outcome == sanitize.OutcomeBlocked {
+		msg = bytes.NewReader(ss.s.blockedNotice(rep, src, tr))
+		deliverFrom = "" // a notice goes with the null sender, like a DSN
+	} else {
+		msg = out.Reader()
+	}
+	hopReply, err := ss.deliver(deliverFrom, msg)
+	if err != nil {
+		ss.s.markUndelivered(ctx, qid, err.Error())
+		ss.logMessage(qid, rep, meta.Size, start, "undelivered: "+err.Error())
+		var se *smtp.SMTPError
+		if errors.As(err, &se) && se.Code/100 == 5 {
+			return ss.reply(554, smtp.EnhancedCode{5, 0, 0}, "Refused by the next hop")
+		}
+		return ss.reply(451, smtp.EnhancedCode{4, 4, 2}, "Next hop failed, try again later")
+	}
+	delivery := quarantine.DeliveryDelivered
+	if rep.Outcome == sanitize.OutcomeBlocked {
+		delivery = quarantine.DeliveryBlocked
+	}
+	ss.s.store.Update(ctx, qid, func(m *quarantine.Meta) error { m.Delivery = delivery; return nil })
+	ss.s.auditEvent(ctx, "delivered", qid, map[string]any{"trace": ss.trace, "next_hop": hopReply, "notice_only": rep.Outcome == sanitize.OutcomeBlocked})
+	ss.logMessage(qid, rep, meta.Size, start, hopReply)
+	ss.msgs++
+	ss.inTx = false
+	return &smtp.SMTPError{Code: 250, EnhancedCode: smtp.EnhancedCode{2, 0, 0}, Message: fmt.Sprintf("OK queued as %s [%s]", qid, ss.trace)}
+}
+
+// deliver sends msg to the next hop on the open transaction, or into the
+// Maildir outbox, and returns a short account of the next hop's answer.
+func (ss *session) deliver(from string, msg io.Reader) (string, error) {
+	if ss.s.hops == nil {
+		name, err := ss.s.box.deliver(from, msg)
+		if err != nil {
+			return "", err
+		}
+		return "maildir " + name, nil
+	}
+	if ss.hop == nil || !ss.inTx {
+		return "", errors.New("no open next-hop transaction")
+	}
+	if from != ss.from {
+		// A notice goes with the null sender: restart the downstream
+		// transaction with it.
+		if err := ss.hop.reset(); err != nil {
+			ss.dropHop()
+			return "", err
+		}
+		if err := ss.hop.mail(from, nil); err != nil {
+			return "", err
+		}
+		for _, r := range ss.rcpts {
+			if err := ss.hop.rcpt(r, nil); err != nil {
+				return "", err
+			}
+		}
+	}
+	resp, err := ss.hop.data(msg)
+	if err != nil {
+		var se *smtp.SMTPError
+		if !errors.As(err, &se) {
+			ss.dropHop()
+		}
+		return "", err
+	}
+	return resp, nil
+}
+
+func (ss *session) logMessage(qid string, rep *sanitize.Report, size int64, start time.Time, hop string) {
+	var rules []string
+	rep.Walk(func(_ int, r *sanitize.Report) {
+		for _, f := range r.Findings {
+			if f.Action > sanitize.Recorded {
+				rules = append(rules, f.Rule)
+			}
+		}
+	})
+	ss.s.log.Info("message", "trace", ss.trace, "qid", qid, "client", ss.client.String(), "from", ss.from,
+		"rcpts", len(ss.rcpts), "size", size, "outcome", string(rep.Outcome), "findings", rules,
+		"next_hop", hop, "ms", time.Since(start).Milliseconds())
+}
+
+func (ss *session) resetTx() {
+	ss.from, ss.opts, ss.rcpts = "", nil, nil
+	if ss.hop != nil && ss.inTx {
+		if err := ss.hop.reset(); err != nil {
+			ss.dropHop()
+		}
+	}
+	ss.inTx = false
+}
+
+func (ss *session) Reset() { ss.resetTx() }
+
+func (ss *session) Logout() error {
+	if ss.hop != nil {
+		if ss.inTx {
+			ss.dropHop()
+		} else {
+			ss.s.hops.put(ss.hop)
+			ss.hop = nil
+		}
+	}
+	ss.s.log.Info("session end", "trace", ss.trace, "client", ss.client.String(), "messages", ss.msgs, "ms", time.Since(ss.start).Milliseconds())
+	return nil
+}
+
+// domainAllowed reports whether a recipient may be relayed to.
+func (s *Server) domainAllowed(rcpt string) bool {
+	if len(s.cfg.Domains) == 0 {
+		return true // only possible with loopback-only networks (Validate)
+	}
+	at := strings.LastIndexByte(rcpt, '@')
+	if at < 0 {
+		return false
+	}
+	d := strings.ToLower(strings.TrimSuffix(rcpt[at+1:], "."))
+	for _, want := range s.cfg.Domains {
+		want = strings.ToLower(want)
+		if d == want || strings.HasSuffix(d, "."+want) {
+			return true
+		}
+	}
+	return false
+}
+
+// looping reports why a message seems to loop: too many Received lines, or
+// our own outcome header already present (a cleared message came back).
+func (s *Server) looping(src *sanitize.Blob) string {
+	br := bufio.NewReaderSize(io.NewSectionReader(src, 0, min(src.Size(), 1<<20)), 16<<10)
+	received := 0
+	for {
+		line, err := br.ReadSlice('\n')
+		if len(bytes.TrimRight(line, "\r\n")) == 0 || err != nil && err != bufio.ErrBufferFull {
+			break
+		}
+		if line[0] == ' ' || line[0] == '\t' {
+			continue
+		}
+		l := bytes.ToLower(line)
+		if bytes.HasPrefix(l, []byte("received:")) {
+			received++
+			if received > s.cfg.MaxReceived {
+				return fmt.Sprintf("more than %d Received lines", s.cfg.MaxReceived)
+			}
+		}
+		if bytes.HasPrefix(l, []byte("x-mugai-outcome:")) {
+			return "already passed through mugai"
+		}
+	}
+	return ""
+}
+
+func (s *Server) recordOutcome(ctx context.Context, qid string, rep *sanitize.Report) {
+	seen := map[string]bool{}
+	var rules []string
+	rep.Walk(func(_ int, r *sanitize.Report) {
+		for _, f := range r.Findings {
+			if !seen[f.Rule] {
+				seen[f.Rule] = true
+				rules = append(rules, f.Rule)
+			}
+		}
+	})
+	raw, _ := json.Marshal(rep)
+	err := s.store.Update(ctx, qid, func(m *quarantine.Meta) error {
+		m.Outcome, m.Findings, m.Report = string(rep.Outcome), rules, raw
+		return nil
+	})
+	if err != nil {
+		s.log.Error("recording outcome failed", "qid", qid, "err", err)
+	}
+	s.auditEvent(ctx, "outcome", qid, map[string]any{"outcome": rep.Outcome, "findings": rules})
+}
+
+func (s *Server) markUndelivered(ctx context.Context, qid, why string) {
+	s.store.Update(ctx, qid, func(m *quarantine.Meta) error { m.Delivery = quarantine.DeliveryUndelivered; return nil })
+	s.auditEvent(ctx, "undelivered", qid, map[string]any{"reason": why})
+}
+
+func (s *Server) auditEvent(ctx context.Context, typ, qid string, data map[string]any) {
+	raw, _ := json.Marshal(data)
+	if _, err := s.audit.Append(ctx, quarantine.Event{Type: typ, Item: qid, Actor: "mugai", Data: raw}); err != nil {
+		s.log.Error("audit log append failed", "qid", qid, "event", typ, "err", err)
+	}
+}
+
+// oneLine keeps a value we write ourselves on one printable ASCII line.
+func oneLine(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r >= 0x7f {
+			return -1
+		}
+		return r
+	}, s)
+}

@@ -1,0 +1,649 @@
+package smtpd_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-smtp"
+
+	"github.com/mugai-project/mugai/formats/csv"
+	"github.com/mugai-project/mugai/formats/html"
+	"github.com/mugai-project/mugai/formats/mail"
+	"github.com/mugai-project/mugai/formats/text"
+	"github.com/mugai-project/mugai/quarantine"
+	"github.com/mugai-project/mugai/quarantine/local"
+	"github.com/mugai-project/mugai/sanitize"
+	"github.com/mugai-project/mugai/sanitize/detect"
+	"github.com/mugai-project/mugai/smtpd"
+)
+
+// sink is a real go-smtp server standing in for the LGWAN-side MTA. It
+// records what it accepts and can be told to refuse.
+type sink struct {
+	mu        sync.Mutex
+	msgs      []sinkMsg
+	refuseTo  string // RCPT to this address gets 550
+	dataCode  int    // non-zero: DATA answered with this code
+	dropData  bool   // close the connection in the middle of DATA
+	ln        net.Listener
+	srv       *smtp.Server
+	addr      string
+	sessionsN int
+}
+
+type sinkMsg struct {
+	from string
+	to   []string
+	data []byte
+}
+
+func startSink(t *testing.T, addr string) *sink {
+	t.Helper()
+	s := &sink{}
+	be := smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
+		s.mu.Lock()
+		s.sessionsN++
+		s.mu.Unlock()
+		return &sinkSession{s: s, c: c}, nil
+	})
+	s.srv = smtp.NewServer(be)
+	s.srv.Domain = "lgwan.example.lg.jp"
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.ln, s.addr = ln, ln.Addr().String()
+	go s.srv.Serve(ln)
+	t.Cleanup(func() { s.srv.Close() })
+	return s
+}
+
+func (s *sink) received() []sinkMsg {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]sinkMsg(nil), s.msgs...)
+}
+
+type sinkSession struct {
+	s    *sink
+	c    *smtp.Conn
+	from string
+	to   []string
+}
+
+func (ss *sinkSession) Reset()        { ss.from, ss.to = "", nil }
+func (ss *sinkSession) Logout() error { return nil }
+func (ss *sinkSession) Mail(from string, _ *smtp.MailOptions) error {
+	ss.from = from
+	return nil
+}
+func (ss *sinkSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	ss.s.mu.Lock()
+	refuse := ss.s.refuseTo
+	ss.s.mu.Unlock()
+	if strings.EqualFold(to, refuse) {
+		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user"}
+	}
+	ss.to = append(ss.to, to)
+	return nil
+}
+func (ss *sinkSession) Data(r io.Reader) error {
+	ss.s.mu.Lock()
+	code, drop := ss.s.dataCode, ss.s.dropData
+	ss.s.mu.Unlock()
+	if drop {
+		io.CopyN(io.Discard, r, 10)
+		ss.c.Close()
+		return errors.New("dropped")
+	}
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	if code != 0 {
+		return &smtp.SMTPError{Code: code, EnhancedCode: smtp.EnhancedCode{code / 100, 0, 0}, Message: "sink says no"}
+	}
+	ss.s.mu.Lock()
+	ss.s.msgs = append(ss.s.msgs, sinkMsg{from: ss.from, to: append([]string(nil), ss.to...), data: b})
+	ss.s.mu.Unlock()
+	return nil
+}
+
+// relay starts mugai's relay with a real local quarantine and the real
+// format sanitizers.
+type relay struct {
+	addr  string
+	store *local.Store
+	srv   *smtpd.Server
+	dir   string
+}
+
+func engine() *sanitize.Engine {
+	return &sanitize.Engine{
+		Sanitizers: map[sanitize.Kind]sanitize.Sanitizer{
+			detect.Text: text.New(text.Options{}),
+			detect.CSV:  csv.New(csv.Options{}),
+			detect.HTML: html.New(html.Options{}),
+			detect.EML:  mail.New(mail.Options{}),
+		},
+		Mode: func(k sanitize.Kind) sanitize.Mode {
+			switch k {
+			case detect.Text, detect.CSV, detect.HTML, detect.EML:
+				return sanitize.ModeSanitize
+			}
+			return sanitize.ModeBlock
+		},
+		Limits: sanitize.Limits{Timeout: 20 * time.Second},
+	}
+}
+
+func startRelay(t *testing.T, cfg smtpd.Config, eng *sanitize.Engine) *relay {
+	t.Helper()
+	dir := t.TempDir()
+	st, err := local.Open(filepath.Join(dir, "q"), local.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if cfg.Outbox == "" {
+		cfg.Outbox = filepath.Join(dir, "outbox")
+	}
+	if cfg.HoldFile == "" {
+		cfg.HoldFile = filepath.Join(dir, "hold")
+	}
+	cfg.Hostname = "gw.example.lg.jp"
+	if eng == nil {
+		eng = engine()
+	}
+	eng.TempDir = dir
+	srv, err := smtpd.New(cfg, eng, st, st, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { srv.Serve(ctx, ln); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return &relay{addr: ln.Addr().String(), store: st, srv: srv, dir: dir}
+}
+
+const htmlMail = "From: sender@example.com\r\nTo: soumu@city.example.lg.jp\r\nSubject: =?UTF-8?B?5YWl5pyt44Gu44GU5qGI5YaF?=\r\n" +
+	"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n" +
+	"--B\r\nContent-Type: text/html; charset=UTF-8\r\n\r\n<p>入札のご案内</p><script>alert(1)</script>\r\n" +
+	"--B\r\nContent-Type: application/pdf; name=a.pdf\r\nContent-Disposition: attachment; filename=a.pdf\r\n\r\nMZ not a pdf\r\n" +
+	"--B--\r\n"
+
+// send runs one SMTP transaction with the go-smtp client and returns the
+// error of the first failing step (an *smtp.SMTPError for replies).
+func send(t *testing.T, addr, from string, to []string, msg string) error {
+	t.Helper()
+	c, err := smtp.Dial(addr)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if err := c.Hello("mx.example.lg.jp"); err != nil {
+		return err
+	}
+	if err := c.Mail(from, nil); err != nil {
+		return err
+	}
+	for _, r := range to {
+		if err := c.Rcpt(r, nil); err != nil {
+			return err
+		}
+	}
+	w, err := c.Data()
+	if err != nil {
+		return err
+	}
+	if _, err := io.WriteString(w, msg); err != nil {
+		return err
+	}
+	if err := w.Close(); err != nil {
+		return err
+	}
+	return c.Quit()
+}
+
+func code(err error) int {
+	var se *smtp.SMTPError
+	if errors.As(err, &se) {
+		return se.Code
+	}
+	if err == nil {
+		return 250
+	}
+	return -1
+}
+
+func wantCode(t *testing.T, err error, want int, enh smtp.EnhancedCode) {
+	t.Helper()
+	var se *smtp.SMTPError
+	if want == 250 {
+		if err != nil {
+			t.Fatalf("want success, got %v", err)
+		}
+		return
+	}
+	if !errors.As(err, &se) {
+		t.Fatalf("want %d, got %v", want, err)
+	}
+	if se.Code != want || (enh != smtp.EnhancedCode{} && se.EnhancedCode != enh) {
+		t.Fatalf("want %d %v, got %d %v %q", want, enh, se.Code, se.EnhancedCode, se.Message)
+	}
+	if !strings.Contains(se.Message, "[") {
+		t.Errorf("reply lacks a trace ID: %q", se.Message)
+	}
+}
+
+func items(t *testing.T, st quarantine.Store) []quarantine.Meta {
+	t.Helper()
+	var out []quarantine.Meta
+	if err := st.List(context.Background(), quarantine.Filter{}, func(m quarantine.Meta) error { out = append(out, m); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestRelayTextizesAndKeepsOriginal(t *testing.T) {
+	sk := startSink(t, "")
+	r := startRelay(t, smtpd.Config{NextHops: []string{sk.addr}, Domains: []string{"example.lg.jp"}}, nil)
+	if err := send(t, r.addr, "sender@example.com", []string{"soumu@city.example.lg.jp"}, htmlMail); err != nil {
+		t.Fatal(err)
+	}
+	got := sk.received()
+	if len(got) != 1 {
+		t.Fatalf("sink got %d messages", len(got))
+	}
+	m := string(got[0].data)
+	for _, want := range []string{"X-Mugai-Outcome: textized", "Content-Type: text/plain; charset=UTF-8", "Received: by gw.example.lg.jp with mugai (SMTP from mx.example.lg.jp [127.0.0.1])"} {
+		if !strings.Contains(m, want) {
+			t.Errorf("delivered message lacks %q:\n%s", want, m)
+		}
+	}
+	for _, bad := range []string{"text/html", "<script", "MZ not a pdf"} {
+		if strings.Contains(m, bad) {
+			t.Errorf("delivered message contains %q", bad)
+		}
+	}
+	if got[0].from != "sender@example.com" || got[0].to[0] != "soumu@city.example.lg.jp" {
+		t.Errorf("envelope %q %v", got[0].from, got[0].to)
+	}
+	its := items(t, r.store)
+	if len(its) != 1 {
+		t.Fatalf("%d items kept", len(its))
+	}
+	it := its[0]
+	if it.Delivery != quarantine.DeliveryDelivered || it.Outcome != "textized" || it.Subject != "入札のご案内" {
+		t.Errorf("meta %+v", it)
+	}
+	if !strings.Contains(m, "X-Mugai-Quarantine-ID: "+it.ID) {
+		t.Errorf("delivered message does not carry the quarantine ID %s", it.ID)
+	}
+	_, rc, err := r.store.Get(context.Background(), it.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	orig, _ := io.ReadAll(rc)
+	rc.Close()
+	if string(orig) != htmlMail {
+		t.Errorf("kept original differs from what was sent")
+	}
+	var types []string
+	r.store.Entries(context.Background(), 1, func(e quarantine.Entry) error { types = append(types, e.Type); return nil })
+	if strings.Join(types, ",") != "received,outcome,delivered" {
+		t.Errorf("audit events %v", types)
+	}
+}
+
+func TestNeverAnOpenRelay(t *testing.T) {
+	sk := startSink(t, "")
+	r := startRelay(t, smtpd.Config{NextHops: []string{sk.addr}, Domains: []string{"example.lg.jp"}}, nil)
+	err := send(t, r.addr, "a@example.com", []string{"victim@elsewhere.example.com"}, htmlMail)
+	wantCode(t, err, 550, smtp.EnhancedCode{5, 7, 1})
+	err = send(t, r.addr, "a@example.com", []string{"x@notexample.lg.jp"}, htmlMail)
+	wantCode(t, err, 550, smtp.EnhancedCode{5, 7, 1})
+	if n := len(sk.received()); n != 0 {
+		t.Errorf("sink got %d messages", n)
+	}
+	// An open relay configuration is refused outright.
+	_, err = smtpd.New(smtpd.Config{Networks: []netip.Prefix{netip.MustParsePrefix("0.0.0.0/0")}}, engine(), nil, nil, nil)
+	if err == nil {
+		t.Error("open relay configuration accepted")
+	}
+}
+
+func TestClientNetworkRefused(t *testing.T) {
+	r := startRelay(t, smtpd.Config{Networks: []netip.Prefix{netip.MustParsePrefix("192.0.2.0/24")}, Domains: []string{"example.lg.jp"}}, nil)
+	c, err := net.Dial("tcp", r.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	line, _ := bufio.NewReader(c).ReadString('\n')
+	if !strings.HasPrefix(line, "554 5.7.1 ") {
+		t.Errorf("greeting %q", line)
+	}
+}
+
+func TestNextHopDownThenBack(t *testing.T) {
+	// Reserve a port, then free it: the next hop is down.
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	hop := ln.Addr().String()
+	ln.Close()
+	r := startRelay(t, smtpd.Config{NextHops: []string{hop}}, nil)
+	err := send(t, r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail)
+	wantCode(t, err, 451, smtp.EnhancedCode{4, 4, 1})
+	sk := startSink(t, hop)
+	if err := send(t, r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail); err != nil {
+		t.Fatalf("after recovery: %v", err)
+	}
+	if n := len(sk.received()); n != 1 {
+		t.Errorf("sink got %d", n)
+	}
+}
+
+func TestSecondNextHop(t *testing.T) {
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	dead := ln.Addr().String()
+	ln.Close()
+	sk := startSink(t, "")
+	r := startRelay(t, smtpd.Config{NextHops: []string{dead, sk.addr}}, nil)
+	if err := send(t, r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(sk.received()); n != 1 {
+		t.Errorf("sink got %d", n)
+	}
+}
+
+func TestNextHopRefusesOneRecipient(t *testing.T) {
+	sk := startSink(t, "")
+	sk.refuseTo = "gone@example.lg.jp"
+	r := startRelay(t, smtpd.Config{NextHops: []string{sk.addr}}, nil)
+	c, err := smtp.Dial(r.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.Hello("mx.example.lg.jp")
+	if err := c.Mail("a@example.com", nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Rcpt("ok@example.lg.jp", nil); err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, c.Rcpt("gone@example.lg.jp", nil), 550, smtp.EnhancedCode{5, 1, 1})
+	w, _ := c.Data()
+	io.WriteString(w, htmlMail)
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	got := sk.received()
+	if len(got) != 1 || len(got[0].to) != 1 || got[0].to[0] != "ok@example.lg.jp" {
+		t.Errorf("sink got %+v", got)
+	}
+}
+
+func TestNextHopFailsData(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		set  func(*sink)
+	}{
+		{"451 at DATA", func(s *sink) { s.dataCode = 451 }},
+		{"554 at DATA", func(s *sink) { s.dataCode = 554 }},
+		{"dropped mid-DATA", func(s *sink) { s.dropData = true }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sk := startSink(t, "")
+			tc.set(sk)
+			r := startRelay(t, smtpd.Config{NextHops: []string{sk.addr}}, nil)
+			err := send(t, r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail)
+			if c := code(err); c/100 != 4 && !(tc.name == "554 at DATA" && c == 554) {
+				t.Fatalf("reply %v", err)
+			}
+			its := items(t, r.store)
+			if len(its) != 1 || its[0].Delivery != quarantine.DeliveryUndelivered {
+				t.Fatalf("kept %+v", its)
+			}
+		})
+	}
+}
+
+func TestSizeLimitWhileStreaming(t *testing.T) {
+	sk := startSink(t, "")
+	r := startRelay(t, smtpd.Config{NextHops: []string{sk.addr}, MaxMessageBytes: 1 << 20}, nil)
+	big := htmlMail + strings.Repeat(strings.Repeat("x", 998)+"\r\n", 2100)
+	err := send(t, r.addr, "a@example.com", []string{"b@example.lg.jp"}, big)
+	wantCode(t, err, 552, smtp.EnhancedCode{5, 3, 4})
+	if n := len(items(t, r.store)); n != 0 {
+		t.Errorf("%d items kept for a refused message", n)
+	}
+}
+
+// A panic in the sanitizer blocks the message; the recipients get a notice
+// instead of silence, and the original is kept.
+func TestSanitizerPanicDeliversNotice(t *testing.T) {
+	sk := startSink(t, "")
+	eng := engine()
+	eng.Sanitizers[detect.EML] = sanitize.SanitizerFunc(func(context.Context, io.Writer, *sanitize.Item) (sanitize.Result, error) {
+		panic("boom")
+	})
+	r := startRelay(t, smtpd.Config{NextHops: []string{sk.addr}}, eng)
+	if err := send(t, r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail); err != nil {
+		t.Fatal(err)
+	}
+	got := sk.received()
+	if len(got) != 1 {
+		t.Fatalf("sink got %d", len(got))
+	}
+	if got[0].from != "" || !strings.Contains(string(got[0].data), "X-Mugai-Outcome: blocked") || strings.Contains(string(got[0].data), "<script") {
+		t.Errorf("notice: from %q\n%s", got[0].from, got[0].data)
+	}
+	its := items(t, r.store)
+	if len(its) != 1 || its[0].Outcome != "blocked" || its[0].Delivery != quarantine.DeliveryBlocked {
+		t.Errorf("kept %+v", its)
+	}
+}
+
+func TestLoopDetected(t *testing.T) {
+	sk := startSink(t, "")
+	r := startRelay(t, smtpd.Config{NextHops: []string{sk.addr}}, nil)
+	err := send(t, r.addr, "a@example.com", []string{"b@example.lg.jp"}, "X-Mugai-Outcome: textized\r\n"+htmlMail)
+	wantCode(t, err, 554, smtp.EnhancedCode{5, 4, 6})
+	many := strings.Repeat("Received: from x by y; Fri, 20 Nov 2026 10:00:00 +0900\r\n", 31)
+	err = send(t, r.addr, "a@example.com", []string{"b@example.lg.jp"}, many+htmlMail)
+	wantCode(t, err, 554, smtp.EnhancedCode{5, 4, 6})
+}
+
+func TestIncidentHold(t *testing.T) {
+	sk := startSink(t, "")
+	r := startRelay(t, smtpd.Config{NextHops: []string{sk.addr}}, nil)
+	hold := filepath.Join(r.dir, "hold")
+	os.WriteFile(hold, []byte("incident\n"), 0o600)
+	err := send(t, r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail)
+	wantCode(t, err, 451, smtp.EnhancedCode{4, 3, 2})
+	os.Remove(hold)
+	time.Sleep(1100 * time.Millisecond) // the hold file is checked once a second
+	if err := send(t, r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail); err != nil {
+		t.Fatalf("after hold off: %v", err)
+	}
+}
+
+func TestRateLimitPerClient(t *testing.T) {
+	sk := startSink(t, "")
+	r := startRelay(t, smtpd.Config{NextHops: []string{sk.addr}, RatePerClient: 2}, nil)
+	for i := range 3 {
+		err := send(t, r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail)
+		if i < 2 && err != nil {
+			t.Fatalf("message %d: %v", i, err)
+		}
+		if i == 2 {
+			wantCode(t, err, 451, smtp.EnhancedCode{4, 7, 1})
+		}
+	}
+}
+
+func TestSessionLimit(t *testing.T) {
+	r := startRelay(t, smtpd.Config{MaxSessions: 1}, nil)
+	c1, err := smtp.Dial(r.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c1.Close()
+	c2, err := net.Dial("tcp", r.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	line, _ := bufio.NewReader(c2).ReadString('\n')
+	if !strings.HasPrefix(line, "421 4.3.2 ") {
+		t.Errorf("second connection got %q", line)
+	}
+}
+
+func TestMaildirOutbox(t *testing.T) {
+	r := startRelay(t, smtpd.Config{}, nil)
+	if err := send(t, r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(r.dir, "outbox", "new", "*"))
+	if len(files) != 1 {
+		t.Fatalf("outbox has %d messages", len(files))
+	}
+	b, _ := os.ReadFile(files[0])
+	if !bytes.HasPrefix(b, []byte("Return-Path: <a@example.com>\r\n")) || !bytes.Contains(b, []byte("X-Mugai-Outcome: textized")) {
+		t.Errorf("outbox message:\n%s", b)
+	}
+	if tmp, _ := filepath.Glob(filepath.Join(r.dir, "outbox", "tmp", "*")); len(tmp) != 0 {
+		t.Errorf("left in tmp: %v", tmp)
+	}
+}
+
+// rawSession speaks SMTP over a plain socket, for what a well-behaved
+// client library would not do.
+func rawSession(t *testing.T, addr string, script string) string {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(20 * time.Second))
+	if _, err := io.WriteString(c, script); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(c)
+	return string(b)
+}
+
+func TestPipelinedAndBareLF(t *testing.T) {
+	sk := startSink(t, "")
+	r := startRelay(t, smtpd.Config{NextHops: []string{sk.addr}}, nil)
+	// Everything in one write (PIPELINING), the message with bare LF line
+	// ends and a NUL byte.
+	msg := strings.ReplaceAll(htmlMail, "\r\n", "\n")
+	msg = strings.Replace(msg, "入札", "入\x00札", 1)
+	// The end of data must still be CRLF.CRLF (a bare LF before the dot does
+	// not end it: that is how SMTP smuggling starts).
+	out := rawSession(t, r.addr, "EHLO mx\r\nMAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.lg.jp>\r\nDATA\r\n"+msg+"\r\n.\r\nQUIT\r\n")
+	if !strings.Contains(out, "250 2.0.0 OK queued as ") {
+		t.Fatalf("transcript:\n%s", out)
+	}
+	if n := len(sk.received()); n != 1 {
+		t.Errorf("sink got %d", n)
+	}
+}
+
+func TestOversizedLine(t *testing.T) {
+	r := startRelay(t, smtpd.Config{MaxLineLength: 1000}, nil)
+	out := rawSession(t, r.addr, "EHLO mx\r\nMAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.lg.jp>\r\nDATA\r\nSubject: x\r\n\r\n"+strings.Repeat("y", 100<<10)+"\r\n.\r\nQUIT\r\n")
+	if strings.Contains(out, "250 2.0.0 OK queued") {
+		t.Fatalf("a 100 KB line was accepted:\n%s", out)
+	}
+	if n := len(items(t, r.store)); n != 0 {
+		t.Errorf("%d items kept", n)
+	}
+}
+
+func TestSlowClientTimesOut(t *testing.T) {
+	r := startRelay(t, smtpd.Config{ReadTimeout: 300 * time.Millisecond}, nil)
+	c, err := net.Dial("tcp", r.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	br := bufio.NewReader(c)
+	br.ReadString('\n') // greeting
+	start := time.Now()
+	io.WriteString(c, "EH") // and then nothing
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	_, err = io.ReadAll(br)
+	if time.Since(start) > 4*time.Second {
+		t.Fatalf("slow client kept the connection: %v", err)
+	}
+}
+
+func TestBusySanitizingGives451(t *testing.T) {
+	sk := startSink(t, "")
+	release := make(chan struct{})
+	entered := make(chan struct{}, 1)
+	eng := engine()
+	inner := eng.Sanitizers[detect.EML]
+	eng.Sanitizers[detect.EML] = sanitize.SanitizerFunc(func(ctx context.Context, w io.Writer, it *sanitize.Item) (sanitize.Result, error) {
+		if it.Depth == 0 {
+			select {
+			case entered <- struct{}{}:
+				<-release
+			default:
+			}
+		}
+		return inner.Sanitize(ctx, w, it)
+	})
+	r := startRelay(t, smtpd.Config{NextHops: []string{sk.addr}, MaxSanitizing: 1}, eng)
+	first := make(chan error, 1)
+	go func() { first <- send(t, r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail) }()
+	<-entered
+	err := send(t, r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail)
+	wantCode(t, err, 451, smtp.EnhancedCode{4, 3, 2})
+	close(release)
+	if err := <-first; err != nil {
+		t.Fatalf("first message: %v", err)
+	}
+}
+
+func TestConnectionReuse(t *testing.T) {
+	sk := startSink(t, "")
+	r := startRelay(t, smtpd.Config{NextHops: []string{sk.addr}}, nil)
+	for range 3 {
+		if err := send(t, r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(100 * time.Millisecond) // the session ends after QUIT is answered
+	}
+	sk.mu.Lock()
+	n := sk.sessionsN
+	sk.mu.Unlock()
+	if n != 1 {
+		t.Errorf("next hop saw %d sessions for 3 messages", n)
+	}
+}
