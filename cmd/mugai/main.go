@@ -81,8 +81,18 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	cmd, rest := args[0], args[1:]
 	switch cmd {
+	case "serve":
+		return a.cmdServe(ctx, rest)
+	case "hold":
+		return a.cmdHold(ctx, rest)
 	case "sanitize":
 		return a.cmdSanitize(ctx, rest)
+	case "quarantine":
+		return a.cmdQuarantine(ctx, rest)
+	case "audit":
+		return a.cmdAudit(ctx, rest)
+	case "report":
+		return a.cmdReport(ctx, rest)
 	case "config":
 		return a.cmdConfig(rest)
 	case "version":

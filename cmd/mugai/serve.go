@@ -1,0 +1,198 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/tls"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/mugai-project/mugai/policy"
+	"github.com/mugai-project/mugai/quarantine"
+	"github.com/mugai-project/mugai/smtpd"
+)
+
+// cmdServe runs the services of the policy (for now the SMTP relay) until
+// SIGINT or SIGTERM, then drains the messages in progress.
+func (a *app) cmdServe(ctx context.Context, args []string) int {
+	fs := a.flags("serve", "usage.serve")
+	configPath := fs.String("config", "", a.t("flag.config"))
+	if _, err := parseInterspersed(fs, args); err != nil {
+		return flagExit(err)
+	}
+	cfg, name, code := a.loadConfig(*configPath)
+	if code != exitOK {
+		return code
+	}
+	log := slog.New(slog.NewJSONHandler(a.stdout, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	q, code := a.openStore(ctx, cfg, openCreate)
+	if code != exitOK {
+		return code
+	}
+	defer q.Close()
+	sum := configDigest(cfg)
+	a.auditServe(ctx, q.audit, "config", map[string]any{"file": name, "sha256": sum})
+
+	if cfg.SMTP.Listen == "" {
+		a.errorf("%s", a.t("serve.nothing"))
+		return exitUsage
+	}
+	scfg, err := smtpConfig(cfg)
+	if err != nil {
+		a.errorf("%s", a.t("err.serve", err))
+		return exitUsage
+	}
+	eng := newEngine(cfg, log)
+	srv, err := smtpd.New(scfg, eng, q.store, q.audit, log)
+	if err != nil {
+		a.errorf("%s", a.t("err.serve", err))
+		return exitUsage
+	}
+	ln, err := net.Listen("tcp", cfg.SMTP.Listen)
+	if err != nil {
+		a.errorf("%s", a.t("err.serve", err))
+		return exitInternal
+	}
+	dest := scfg.Outbox
+	if len(scfg.NextHops) > 0 {
+		dest = strings.Join(scfg.NextHops, ", ")
+	}
+	log.Info("serving", "smtp", ln.Addr().String(), "deliver_to", dest, "quarantine", cfg.Quarantine.Backend, "config_sha256", sum)
+	fmt.Fprintf(a.stderr, "mugai: %s\n", a.t("serve.listening", ln.Addr().String(), dest))
+
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx, ln) }()
+	select {
+	case err = <-done:
+	case <-ctx.Done():
+		fmt.Fprintf(a.stderr, "mugai: %s\n", a.t("serve.stopping"))
+		sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		srv.Shutdown(sctx)
+		cancel()
+		err = <-done
+	}
+	if err != nil {
+		a.errorf("%s", a.t("err.serve", err))
+		return exitInternal
+	}
+	return exitOK
+}
+
+// smtpConfig converts the policy's [smtp] section.
+func smtpConfig(cfg *policy.Config) (smtpd.Config, error) {
+	s := cfg.SMTP
+	c := smtpd.Config{
+		Hostname:        s.Hostname,
+		Domains:         s.Domains,
+		NextHops:        s.NextHops,
+		NextHopTLS:      s.NextHopTLS,
+		Outbox:          s.Outbox,
+		MaxMessageBytes: int64(s.MaxMessageSize),
+		MaxRecipients:   s.MaxRecipients,
+		MaxSessions:     s.MaxSessions,
+		MaxSanitizing:   s.MaxSanitizing,
+		ReadTimeout:     time.Duration(s.ReadTimeout),
+		SessionTimeout:  time.Duration(s.SessionTimeout),
+		NextHopTimeout:  time.Duration(s.NextHopTimeout),
+		RatePerClient:   s.RatePerClient,
+		RatePerSender:   s.RatePerSender,
+		HoldFile:        s.HoldFile,
+	}
+	for _, n := range s.Networks {
+		p, err := netip.ParsePrefix(n)
+		if err != nil {
+			a, aerr := netip.ParseAddr(n)
+			if aerr != nil {
+				return c, err
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		c.Networks = append(c.Networks, p)
+	}
+	if s.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(s.TLSCert, s.TLSKey)
+		if err != nil {
+			return c, err
+		}
+		c.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+	return c, nil
+}
+
+// configDigest identifies the effective configuration in the audit log.
+func configDigest(cfg *policy.Config) string {
+	h := sha256.New()
+	cfg.WriteTOML(h)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+func (a *app) auditServe(ctx context.Context, au quarantine.Audit, typ string, data map[string]any) {
+	raw, _ := json.Marshal(data)
+	if _, err := au.Append(ctx, quarantine.Event{Type: typ, Actor: a.actor(), Data: raw}); err != nil {
+		a.errorf("audit: %v", err)
+	}
+}
+
+// cmdHold turns the incident hold of the relay on or off: while it is on,
+// every new message gets 451 and waits in the upstream MTA's queue.
+func (a *app) cmdHold(ctx context.Context, args []string) int {
+	fs := a.flags("hold", "usage.hold")
+	configPath := fs.String("config", "", a.t("flag.config"))
+	reason := fs.String("reason", "", a.t("flag.reason"))
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return flagExit(err)
+	}
+	if len(pos) != 1 || (pos[0] != "on" && pos[0] != "off" && pos[0] != "status") {
+		fs.Usage()
+		return exitUsage
+	}
+	cfg, _, code := a.loadConfig(*configPath)
+	if code != exitOK {
+		return code
+	}
+	file := cfg.SMTP.HoldFile
+	switch pos[0] {
+	case "status":
+		if _, err := os.Stat(file); err == nil {
+			fmt.Fprintln(a.stdout, a.t("hold.is_on"))
+			return exitBlocked
+		}
+		fmt.Fprintln(a.stdout, a.t("hold.is_off"))
+		return exitOK
+	case "on":
+		if *reason == "" {
+			a.errorf("%s", a.t("err.reason_required"))
+			return exitUsage
+		}
+		if err := os.MkdirAll(filepath.Dir(file), 0o750); err != nil {
+			a.errorf("%s", a.t("err.serve", err))
+			return exitInternal
+		}
+		body, _ := json.Marshal(map[string]string{"actor": a.actor(), "reason": *reason, "since": a.now().Format(time.RFC3339)})
+		if err := writeFileAtomic(file, strings.NewReader(string(body)+"\n")); err != nil {
+			a.errorf("%s", a.t("err.serve", err))
+			return exitInternal
+		}
+	case "off":
+		if err := os.Remove(file); err != nil && !errors.Is(err, os.ErrNotExist) {
+			a.errorf("%s", a.t("err.serve", err))
+			return exitInternal
+		}
+	}
+	if q, code := a.openStore(ctx, cfg, openCreate); code == exitOK {
+		a.auditServe(ctx, q.audit, "incident_hold_"+pos[0], map[string]any{"reason": *reason})
+		q.Close()
+	}
+	fmt.Fprintln(a.stdout, a.t("hold."+pos[0]))
+	return exitOK
+}
