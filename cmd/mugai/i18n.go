@@ -16,6 +16,7 @@ var messages = map[string][2]string{
 サブコマンド:
   serve          SMTP 中継を動かす（設定なしなら 127.0.0.1:2525、配送先 ./var/outbox）
   hold           障害時の一時停止 (on/off/status): 新しいメールに 451 を返す
+  send           メールのファイルを SMTP で送る（中継を試すため）
   sanitize       ファイルやメールを無害化して出力する
   quarantine     保全した原本を一覧・表示・書き出し・解放・削除する
   audit          監査ログを検証 (verify) ・表示 (list) する
@@ -39,6 +40,7 @@ Usage:
 Commands:
   serve          run the SMTP relay (no config: 127.0.0.1:2525, delivering to ./var/outbox)
   hold           incident hold (on/off/status): answer 451 to new mail
+  send           send a mail file over SMTP (to try the relay)
   sanitize       sanitize files or mails and write the cleared copies
   quarantine     list, show, export, release or delete kept originals
   audit          verify or list the audit log
@@ -116,11 +118,24 @@ the upstream MTA's queue; after off it is retried (nothing is lost). Audited.
 	"hold.off":            {"一時停止を解除しました", "hold is off"},
 	"hold.is_on":          {"一時停止中です", "hold is on"},
 	"hold.is_off":         {"一時停止していません", "hold is off"},
-	"flag.config":         {"設定ファイル (TOML)。省略時は組み込みの既定設定", "policy file (TOML); default: the embedded defaults"},
-	"flag.out":            {"出力先ディレクトリ", "output directory"},
-	"flag.json":           {"入力ごとに1行のJSONレポートを標準出力に書く", "print one JSON report per input on standard output"},
-	"flag.lang":           {"表示言語 (ja または en)", "language of messages (ja or en)"},
-	"flag.v":              {"詳細なログを標準エラーに出す", "verbose logs on standard error"},
+	"usage.send": {`使い方: mugai send [--server 127.0.0.1:2525] [--from ADDR] --to ADDR ファイル
+
+メールのファイル (RFC 5322) を SMTP で送ります。中継を試すためのものです。
+`, `Usage: mugai send [--server 127.0.0.1:2525] [--from ADDR] --to ADDR FILE
+
+Sends a mail file (RFC 5322) over SMTP, to try the relay.
+`},
+	"flag.server":    {"送信先の SMTP サーバ (host:port)", "SMTP server (host:port)"},
+	"flag.send_from": {"エンベロープの差出人", "envelope sender"},
+	"flag.send_to":   {"エンベロープの宛先 (複数指定可)", "envelope recipient (repeatable)"},
+	"err.send":       {"%s に送れません: %v", "cannot send to %s: %v"},
+	"send.refused":   {"拒否されました: %s", "refused: %s"},
+	"send.ok":        {"%s が受け付けました", "accepted by %s"},
+	"flag.config":    {"設定ファイル (TOML)。省略時は組み込みの既定設定", "policy file (TOML); default: the embedded defaults"},
+	"flag.out":       {"出力先ディレクトリ", "output directory"},
+	"flag.json":      {"入力ごとに1行のJSONレポートを標準出力に書く", "print one JSON report per input on standard output"},
+	"flag.lang":      {"表示言語 (ja または en)", "language of messages (ja or en)"},
+	"flag.v":         {"詳細なログを標準エラーに出す", "verbose logs on standard error"},
 
 	"err.unknown_command": {"不明なサブコマンドです: %s", "unknown command: %s"},
 	"err.no_inputs":       {"入力ファイルを指定してください", "no input given"},

@@ -85,6 +85,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return a.cmdServe(ctx, rest)
 	case "hold":
 		return a.cmdHold(ctx, rest)
+	case "send":
+		return a.cmdSend(rest)
 	case "sanitize":
 		return a.cmdSanitize(ctx, rest)
 	case "quarantine":
