@@ -1,0 +1,84 @@
+// Package pdf disarms PDF files (ISO 32000-1/-2): a Sanitizer for
+// detect.PDF that parses the file with github.com/pdfcpu/pdfcpu, removes
+// every active or external element from every object of the effective
+// cross-reference table, and writes a fresh PDF of its own.
+//
+// # What is removed
+//
+// Every object the cross-reference table names is visited (objects from
+// compressed object streams included; names are compared after #xx decoding),
+// not only the places the specification lists:
+//
+//   - JavaScript: /JS entries, the /JavaScript name tree, JavaScript actions
+//     (pdf.javascript);
+//   - actions other than in-document ones: Launch (pdf.launch), SubmitForm
+//     (pdf.submitform), ImportData (pdf.importdata), GoToR (pdf.gotor),
+//     GoToE (pdf.gotoe), Sound, Movie, Rendition, RichMediaExecute,
+//     GoTo3DView (pdf.multimedia), Thread and unknown action types or named
+//     actions (pdf.action);
+//   - /OpenAction and /AA entries other than plain GoTo navigation
+//     (pdf.openaction, pdf.aa; a dangerous action there is reported by its
+//     own rule);
+//   - URI actions whose scheme is not http, https or mailto, or every URI
+//     action with Options.Links = LinkRemove (pdf.uri);
+//   - embedded files: /EmbeddedFiles, file specifications' /EF and /RF,
+//     EmbeddedFile streams, FileAttachment annotations, /Collection
+//     (pdf.embedded);
+//   - Sound, Movie, Screen, RichMedia and 3D annotations, /RichMediaContent,
+//     /3DD (pdf.multimedia);
+//   - /XFA in the AcroForm (pdf.xfa); the AcroForm fields and their values stay.
+//
+// A removed indirect object becomes null and every reference to it is
+// dropped from its dictionary or array. Each removal is a Finding with Action
+// Removed and Where naming the place ("/Root/OpenAction", "page 3 annot 2",
+// "obj 12").
+//
+// # The output
+//
+// The writer is ours, not pdfcpu's: only objects reachable from the
+// trailer's /Root and /Info are written, renumbered in order of discovery,
+// as a PDF 1.7 file with one classic cross-reference table, no object
+// streams, no encryption and no /ID. Older revisions of an incrementally
+// updated file, unreferenced objects and the encryption dictionary do not
+// survive. The page tree is rebuilt as one /Pages node listing the pages
+// found (loops, repeated and missing kids dropped, inherited attributes
+// copied into each page, /Count correct), so that no reader sees other
+// pages than the ones checked. Stream data is copied as it was encoded
+// (after decryption). Keywords inside names and strings are escaped.
+//
+// A header after junk (within the first 1024 bytes) starts the file; a
+// header version pdfcpu does not know (%PDF-1.8) is read as 1.7.
+// Dictionary keys are written sorted, so the output is deterministic and
+// sanitizing an output again gives the same bytes and no findings.
+//
+// # Encryption
+//
+// A file whose user password is empty (owner-password protection only) is
+// decrypted, inspected and written unencrypted, with a pdf.encryption
+// finding (Action Converted: verify mode may pass such a file). A file
+// that needs a user password, or uses an unsupported security handler,
+// fails with an error wrapping sanitize.ErrEncrypted.
+//
+// # Limits and failures
+//
+// pdfcpu runs under the Sanitizer's own recover: a panic becomes an error
+// wrapping sanitize.ErrMalformed, as does any parse error. Its resource
+// limits are set from the item's limits (decoded bytes from
+// Limits.MaxExpanded, objects from Options.MaxObjects); pages
+// (Options.MaxPages), nesting (maxDepth) and objects are checked again by
+// the walk, which also checks ctx between objects. Exceeding a limit is an
+// error wrapping sanitize.ErrTooLarge.
+//
+// # Rasterizing
+//
+// With Options.Rasterize, the disarmed document is rendered page by page by
+// poppler's pdftoppm (a missing tool is an Options.Validate error), under a
+// timeout, a page limit and a fixed long side in pixels, and the output is
+// a new PDF of JPEG page images only, with a pdf.rasterized finding
+// (Recorded, so that the engine's re-scan, which rasterizes again, passes).
+// todo: run pdftoppm inside bubblewrap when available; a policy action
+// "rasterize" that selects this per sender.
+// todo: extracting embedded files, sanitizing them through Item.Child and
+// re-embedding the results; they are removed today.
+// todo: a password for user-password-protected files (the PPAP workflow).
+package pdf

@@ -1,0 +1,298 @@
+package pdf
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+
+	"github.com/pdfcpu/pdfcpu/pkg/api"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
+
+	"github.com/mugai-project/mugai/sanitize"
+	"github.com/mugai-project/mugai/sanitize/detect"
+)
+
+// Rule IDs this package emits; each is listed in sanitize.RuleTable.
+const (
+	RuleAA         = "pdf.aa"         // an automatic (/AA) action other than GoTo
+	RuleAction     = "pdf.action"     // another non-navigation action (Thread, unknown types)
+	RuleEmbedded   = "pdf.embedded"   // embedded files and file attachments
+	RuleEncryption = "pdf.encryption" // owner-password encryption removed
+	RuleGoToE      = "pdf.gotoe"      // go to an embedded document
+	RuleGoToR      = "pdf.gotor"      // go to another file
+	RuleImportData = "pdf.importdata" // import form data from a file
+	RuleJavaScript = "pdf.javascript" // JavaScript
+	RuleLaunch     = "pdf.launch"     // launch an application or file
+	RuleMultimedia = "pdf.multimedia" // sound, movie, rendition, rich media, 3D
+	RuleOpenAction = "pdf.openaction" // an open action other than GoTo
+	RuleSubmitForm = "pdf.submitform" // send form data somewhere
+	RuleURI        = "pdf.uri"        // a link removed by scheme or policy
+	RuleXFA        = "pdf.xfa"        // XFA form
+)
+
+// LinkPolicy says what becomes of URI actions (links).
+type LinkPolicy uint8
+
+// Link policies. javascript:, file: and every other scheme are always removed.
+const (
+	LinkKeep   LinkPolicy = iota // keep http, https and mailto links
+	LinkRemove                   // remove every URI action
+)
+
+// Defaults for Options.
+const (
+	DefaultMaxPages   = 10000
+	DefaultMaxObjects = 1_000_000
+)
+
+// maxDepth bounds the nesting of direct dictionaries and arrays.
+const maxDepth = 64
+
+// Options configure the PDF Sanitizer. The zero value is the documented
+// default.
+type Options struct {
+	// Links: LinkKeep (zero) keeps http, https and mailto URI actions.
+	Links LinkPolicy
+	// MaxPages is the most pages a document may have; 0 means
+	// DefaultMaxPages.
+	MaxPages int
+	// MaxObjects is the most objects the cross-reference table may have; 0
+	// means DefaultMaxObjects.
+	MaxObjects int
+	// Rasterize renders every page of the disarmed document to an image
+	// and writes a PDF of the images only (no text, links or forms survive),
+	// with a pdf.rasterized finding (Recorded). Off by default.
+	Rasterize bool
+	// Raster configures rasterizing.
+	Raster RasterOptions
+}
+
+// Validate reports whether the options are usable.
+func (o Options) Validate() error {
+	if o.Links > LinkRemove {
+		return errors.New("pdf: Links must be LinkKeep or LinkRemove")
+	}
+	if o.MaxPages < 0 || o.MaxObjects < 0 || o.Raster.Pixels < 0 || o.Raster.MaxPages < 0 || o.Raster.Timeout < 0 {
+		return errors.New("pdf: limits must not be negative")
+	}
+	if o.Rasterize {
+		if _, err := o.Raster.tool(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (o Options) maxPages() int {
+	if o.MaxPages > 0 {
+		return o.MaxPages
+	}
+	return DefaultMaxPages
+}
+
+func (o Options) maxObjects() int {
+	if o.MaxObjects > 0 {
+		return o.MaxObjects
+	}
+	return DefaultMaxObjects
+}
+
+// Sanitizer disarms PDF files; see the package documentation. It is safe
+// for concurrent use.
+type Sanitizer struct {
+	opt Options
+}
+
+var _ sanitize.Sanitizer = (*Sanitizer)(nil)
+
+var disableConfig sync.Once
+
+// New returns a PDF Sanitizer. It turns off pdfcpu's configuration
+// directory for the whole process (pdfcpu keeps that switch in a global):
+// nothing is read from or written to the file system.
+func New(opt Options) *Sanitizer {
+	disableConfig.Do(api.DisableConfigDir)
+	return &Sanitizer{opt: opt}
+}
+
+// Sanitize implements sanitize.Sanitizer. The result's Kind is detect.PDF.
+// Errors wrap sanitize.ErrMalformed (parse errors, panics),
+// sanitize.ErrEncrypted (a user password is needed), sanitize.ErrTooLarge
+// (limits) or the context's error.
+func (s *Sanitizer) Sanitize(ctx context.Context, dst io.Writer, it *sanitize.Item) (res sanitize.Result, err error) {
+	res.Kind = detect.PDF
+	if err := s.opt.Validate(); err != nil {
+		return res, err
+	}
+	disableConfig.Do(api.DisableConfigDir)
+	defer func() {
+		// Our own code should not panic; if it does, fail closed all the same.
+		if p := recover(); p != nil {
+			res.Findings = nil
+			err = fmt.Errorf("pdf: %w: %s: %v", sanitize.ErrMalformed, internalPanic, p)
+		}
+	}()
+	pc, err := s.read(ctx, it)
+	if err != nil {
+		return res, err
+	}
+	c := newCleaner(ctx, pc, s.opt)
+	if pc.Encrypt != nil {
+		// Converted, not Removed: the content was inspected like any other, so
+		// verify mode may pass an owner-password-protected original.
+		c.add(RuleEncryption, "/Encrypt", sanitize.Converted, "decrypted with the empty user password")
+	}
+	if err := c.run(); err != nil {
+		return res, err
+	}
+	if s.opt.Rasterize {
+		var disarmed bytes.Buffer
+		bw := bufio.NewWriterSize(&disarmed, 64<<10)
+		if err := c.write(bw); err != nil {
+			return res, wrapErr(ctx, err)
+		}
+		if err := bw.Flush(); err != nil {
+			return res, wrapErr(ctx, err)
+		}
+		if err := c.rasterize(ctx, dst, disarmed.Bytes(), s.opt.Raster); err != nil {
+			if ctx.Err() != nil {
+				return res, fmt.Errorf("pdf: %w", ctx.Err())
+			}
+			return res, err
+		}
+		res.Findings = append(c.findings, sanitize.Finding{Rule: RuleRasterized, Action: sanitize.Recorded, Detail: "pages rendered to images"})
+		return res, nil
+	}
+	bw := bufio.NewWriterSize(dst, 64<<10)
+	if err := c.write(bw); err != nil {
+		return res, wrapErr(ctx, err)
+	}
+	if err := bw.Flush(); err != nil {
+		return res, wrapErr(ctx, err)
+	}
+	res.Findings = c.findings
+	return res, nil
+}
+
+// internalPanic marks errors from a panic in this package's code, as
+// opposed to pdfcpu's (tests tell them apart).
+const internalPanic = "internal panic"
+
+// read parses the item with pdfcpu, with limits from it. pdfcpu panics on
+// hostile files: a panic is an error wrapping sanitize.ErrMalformed.
+func (s *Sanitizer) read(ctx context.Context, it *sanitize.Item) (pc *model.Context, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			pc, err = nil, fmt.Errorf("pdf: %w: parser panic: %v", sanitize.ErrMalformed, p)
+		}
+	}()
+	conf := model.NewDefaultConfiguration()
+	conf.ValidationMode = model.ValidationRelaxed
+	conf.Offline = true
+	conf.DecodeAllStreams = false
+	conf.CheckFileNameExt = false
+	conf.Optimize = false
+	conf.OptimizeBeforeWriting = false
+	conf.CreateBookmarks = false
+	lim := it.Limits.Defaults()
+	conf.Limits.MaxStreamBytes = min(conf.Limits.MaxStreamBytes, lim.MaxInput)
+	conf.Limits.MaxDecodeBytes = min(conf.Limits.MaxDecodeBytes, lim.MaxExpanded)
+	conf.Limits.MaxImageBytes = min(conf.Limits.MaxImageBytes, lim.MaxExpanded)
+	conf.Limits.MaxObjectCount = min(conf.Limits.MaxObjectCount, s.opt.maxObjects())
+	conf.Limits.MaxXRefEntries = min(conf.Limits.MaxXRefEntries, s.opt.maxObjects())
+	conf.Limits.MaxObjectStreamCount = min(conf.Limits.MaxObjectStreamCount, s.opt.maxObjects())
+	conf.Limits.MaxRecursionDepth = min(conf.Limits.MaxRecursionDepth, maxDepth)
+	// A header after junk (ISO 32000-1 annex H.3 item 3.4.1: within the
+	// first 1024 bytes) starts the file: offsets count from it.
+	start := headerOffset(it.Src)
+	rs := io.NewSectionReader(fixVersion(it.Src, start), start, it.Src.Size()-start)
+	pc, err = pdfcpu.ReadWithContext(ctx, rs, conf)
+	if err != nil {
+		return nil, wrapErr(ctx, err)
+	}
+	if pc == nil || pc.XRefTable == nil || pc.Root == nil {
+		return nil, fmt.Errorf("pdf: %w: no document catalog", sanitize.ErrMalformed)
+	}
+	if len(pc.Table) > s.opt.maxObjects() {
+		return nil, fmt.Errorf("pdf: %w: more than %d objects", sanitize.ErrTooLarge, s.opt.maxObjects())
+	}
+	return pc, nil
+}
+
+// wrapErr maps an error from pdfcpu or from writing to our sentinels.
+func wrapErr(ctx context.Context, err error) error {
+	if cerr := ctx.Err(); cerr != nil {
+		return fmt.Errorf("pdf: %w", cerr)
+	}
+	for _, s := range []error{sanitize.ErrMalformed, sanitize.ErrTooLarge, sanitize.ErrEncrypted, context.Canceled, context.DeadlineExceeded} {
+		if errors.Is(err, s) {
+			return fmt.Errorf("pdf: %w", err)
+		}
+	}
+	if errors.Is(err, pdfcpu.ErrWrongPassword) || errors.Is(err, pdfcpu.ErrEncrypted) || strings.Contains(err.Error(), "encrypt") {
+		return fmt.Errorf("pdf: %w: %v", sanitize.ErrEncrypted, err)
+	}
+	if strings.Contains(err.Error(), "limit") || strings.Contains(err.Error(), "exceeds") {
+		return fmt.Errorf("pdf: %w: %v", sanitize.ErrTooLarge, err)
+	}
+	return fmt.Errorf("pdf: %w: %v", sanitize.ErrMalformed, err)
+}
+
+// headerOffset returns where "%PDF-" starts within the first 1024 bytes, or
+// 0.
+func headerOffset(r io.ReaderAt) int64 {
+	buf := make([]byte, 1024+5)
+	n, _ := r.ReadAt(buf, 0)
+	if i := bytes.Index(buf[:n], []byte("%PDF-")); i > 0 {
+		return int64(i)
+	}
+	return 0
+}
+
+// fixVersion reads the header version at off+5 and, when it is of the form
+// d.d but not a version pdfcpu knows (1.8, 2.4: readers open such files),
+// returns r with the version read as 1.7 or 2.0.
+func fixVersion(r io.ReaderAt, off int64) io.ReaderAt {
+	v := make([]byte, 8)
+	if n, _ := r.ReadAt(v, off); n < 8 || string(v[:5]) != "%PDF-" {
+		return r
+	}
+	v = v[5:]
+	if !isDigit(v[0]) || v[1] != '.' || !isDigit(v[2]) {
+		return r
+	}
+	switch string(v) {
+	case "1.0", "1.1", "1.2", "1.3", "1.4", "1.5", "1.6", "1.7", "2.0":
+		return r
+	}
+	fix := "1.7"
+	if v[0] >= '2' {
+		fix = "2.0"
+	}
+	return patchedReaderAt{r: r, off: off + 5, patch: []byte(fix)}
+}
+
+func isDigit(b byte) bool { return '0' <= b && b <= '9' }
+
+// patchedReaderAt reads r with the bytes at off replaced by patch.
+type patchedReaderAt struct {
+	r     io.ReaderAt
+	off   int64
+	patch []byte
+}
+
+func (p patchedReaderAt) ReadAt(b []byte, off int64) (int, error) {
+	n, err := p.r.ReadAt(b, off)
+	for i := range p.patch {
+		if j := p.off + int64(i) - off; j >= 0 && j < int64(n) {
+			b[j] = p.patch[i]
+		}
+	}
+	return n, err
+}

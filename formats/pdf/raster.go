@@ -1,0 +1,212 @@
+package pdf
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"image"
+	_ "image/jpeg" // DecodeConfig of pdftoppm's pages
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+
+	"github.com/mugai-project/mugai/sanitize"
+)
+
+// RuleRasterized records that the pages were rendered to images.
+const RuleRasterized = "pdf.rasterized"
+
+// Defaults for rasterizing.
+const (
+	DefaultRasterPixels  = 2000             // long side of a page image, in pixels
+	DefaultRasterPages   = 200              // pages rendered at most
+	DefaultRasterTimeout = 60 * time.Second // for the whole pdftoppm run
+)
+
+// RasterOptions configure rasterizing (Options.Raster): every page is
+// rendered to a JPEG image by poppler's pdftoppm and a new PDF is made of
+// the images only, for the most dangerous senders. The zero value of each
+// field is its default.
+type RasterOptions struct {
+	// Pdftoppm is the path of poppler's pdftoppm; "" looks it up in PATH.
+	// A missing tool is an error, never a silent fallback to disarming.
+	Pdftoppm string
+	// Pixels is the long side of each page image (DefaultRasterPixels).
+	Pixels int
+	// MaxPages is the most pages rendered; a longer document is an error
+	// wrapping sanitize.ErrTooLarge (DefaultRasterPages).
+	MaxPages int
+	// Timeout bounds the pdftoppm run (DefaultRasterTimeout).
+	Timeout time.Duration
+}
+
+func (o RasterOptions) tool() (string, error) {
+	p := o.Pdftoppm
+	if p == "" {
+		p = "pdftoppm"
+	}
+	path, err := exec.LookPath(p)
+	if err != nil {
+		return "", fmt.Errorf("pdf: rasterize: pdftoppm not found (install poppler-utils): %w", err)
+	}
+	return path, nil
+}
+
+func orDefault[T int | time.Duration](v, d T) T {
+	if v > 0 {
+		return v
+	}
+	return d
+}
+
+// rasterize renders the disarmed document (written by c) with pdftoppm and
+// writes a PDF of the page images to w. The renderer only ever sees our own
+// disarmed output. todo: run pdftoppm inside bubblewrap when available.
+func (c *cleaner) rasterize(ctx context.Context, w io.Writer, disarmed []byte, o RasterOptions) error {
+	tool, err := o.tool()
+	if err != nil {
+		return err
+	}
+	if n := len(c.pageRefs); n > orDefault(o.MaxPages, DefaultRasterPages) {
+		return fmt.Errorf("pdf: rasterize: %w: %d pages", sanitize.ErrTooLarge, n)
+	}
+	dir, err := os.MkdirTemp("", "mugai-pdf-raster-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	in := filepath.Join(dir, "in.pdf")
+	if err := os.WriteFile(in, disarmed, 0o600); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, orDefault(o.Timeout, DefaultRasterTimeout))
+	defer cancel()
+	cmd := exec.CommandContext(ctx, tool, "-q", "-jpeg", "-jpegopt", "quality=85",
+		"-scale-to", strconv.Itoa(orDefault(o.Pixels, DefaultRasterPixels)), in, filepath.Join(dir, "p"))
+	cmd.Env = []string{} // nothing from our environment
+	if out, err := cmd.CombinedOutput(); err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("pdf: rasterize: %w", sanitize.ErrTimeout)
+		}
+		return fmt.Errorf("pdf: rasterize: %w: pdftoppm: %v: %s", sanitize.ErrMalformed, err, bytes.TrimSpace(out))
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "p-*.jpg"))
+	// pdftoppm pads page numbers to the same width, so names sort in order.
+	slices.Sort(files)
+	if len(files) == 0 {
+		return fmt.Errorf("pdf: rasterize: %w: no pages rendered", sanitize.ErrMalformed)
+	}
+	pages := make([]rasterPage, 0, len(files))
+	for i, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return err
+		}
+		cfg, _, err := image.DecodeConfig(bytes.NewReader(b))
+		if err != nil {
+			return fmt.Errorf("pdf: rasterize: page %d: %w", i+1, err)
+		}
+		pages = append(pages, rasterPage{jpeg: b, w: cfg.Width, h: cfg.Height, size: c.pageSize(i)})
+	}
+	bw := bufio.NewWriter(w)
+	if err := writeImagePDF(bw, pages); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+type rasterPage struct {
+	jpeg []byte
+	w, h int
+	size [2]float64 // page width and height in points
+}
+
+// pageSize returns the width and height of page i from its MediaBox, or
+// A4 when that is unusable.
+func (c *cleaner) pageSize(i int) [2]float64 {
+	a4 := [2]float64{595, 842}
+	if i >= len(c.pageRefs) {
+		return a4
+	}
+	d, ok := c.object(c.pageRefs[i]).(types.Dict)
+	if !ok {
+		return a4
+	}
+	box, ok := c.object(d["MediaBox"]).(types.Array)
+	if !ok || len(box) != 4 {
+		return a4
+	}
+	var v [4]float64
+	for j, e := range box {
+		switch n := c.object(e).(type) {
+		case types.Integer:
+			v[j] = float64(n)
+		case types.Float:
+			v[j] = float64(n)
+		default:
+			return a4
+		}
+	}
+	wd, ht := v[2]-v[0], v[3]-v[1]
+	if wd < 0 {
+		wd = -wd
+	}
+	if ht < 0 {
+		ht = -ht
+	}
+	if wd < 1 || ht < 1 || wd > 14400 || ht > 14400 {
+		return a4
+	}
+	if r, ok := c.object(d["Rotate"]).(types.Integer); ok && (r/90)%2 != 0 {
+		wd, ht = ht, wd
+	}
+	return [2]float64{wd, ht}
+}
+
+// writeImagePDF writes one page per image, each image filling its page.
+func writeImagePDF(w *bufio.Writer, pages []rasterPage) error {
+	cw := &countWriter{w: w}
+	cw.str("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+	n := 2 + 3*len(pages)
+	offs := make([]int64, n+1)
+	obj := func(i int, body string) {
+		offs[i] = cw.n
+		cw.str(strconv.Itoa(i) + " 0 obj\n" + body + "\nendobj\n")
+	}
+	obj(1, "<</Pages 2 0 R/Type /Catalog>>")
+	kids := ""
+	for i := range pages {
+		kids += " " + strconv.Itoa(3+3*i) + " 0 R"
+	}
+	obj(2, "<</Count "+strconv.Itoa(len(pages))+"/Kids ["+kids[1:]+"]/Type /Pages>>")
+	for i, p := range pages {
+		pg, ct, im := 3+3*i, 4+3*i, 5+3*i
+		wd, ht := fmtNum(p.size[0]), fmtNum(p.size[1])
+		obj(pg, fmt.Sprintf("<</Contents %d 0 R/MediaBox [0 0 %s %s]/Parent 2 0 R/Resources <</XObject <</Im0 %d 0 R>>>>/Type /Page>>", ct, wd, ht, im))
+		content := "q " + wd + " 0 0 " + ht + " 0 0 cm /Im0 Do Q"
+		obj(ct, "<</Length "+strconv.Itoa(len(content))+">>\nstream\n"+content+"\nendstream")
+		offs[im] = cw.n
+		cw.str(fmt.Sprintf("%d 0 obj\n<</BitsPerComponent 8/ColorSpace /DeviceRGB/Filter /DCTDecode/Height %d/Length %d/Subtype /Image/Type /XObject/Width %d>>\nstream\n", im, p.h, len(p.jpeg), p.w))
+		cw.bytes(p.jpeg)
+		cw.str("\nendstream\nendobj\n")
+	}
+	xref := cw.n
+	cw.str("xref\n0 " + strconv.Itoa(n+1) + "\n0000000000 65535 f \n")
+	for _, off := range offs[1:] {
+		cw.str(fmt.Sprintf("%010d 00000 n \n", off))
+	}
+	cw.str("trailer\n<</Root 1 0 R /Size " + strconv.Itoa(n+1) + ">>\nstartxref\n" + strconv.FormatInt(xref, 10) + "\n%%EOF\n")
+	if cw.err != nil {
+		return cw.err
+	}
+	return nil
+}
+
+func fmtNum(f float64) string { return strconv.FormatFloat(f, 'f', 2, 64) }

@@ -1,0 +1,88 @@
+package pdf
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/mugai-project/mugai/sanitize"
+)
+
+func TestRasterize(t *testing.T) {
+	if _, err := exec.LookPath("pdftoppm"); err != nil {
+		t.Skip("pdftoppm not installed")
+	}
+	opt := Options{Rasterize: true, Raster: RasterOptions{Pixels: 300}}
+	two := baseDoc("/OpenAction "+jsAction, "/Rotate 90").set(2, "<< /Type /Pages /Kids [3 0 R 6 0 R] /Count 2 >>").
+		set(6, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 300 400] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>").bytes()
+	out, res, err := run(t, New(opt), two)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := rules(res.Findings), []string{RuleJavaScript, RuleRasterized}; !slices.Equal(got, want) {
+		t.Errorf("rules = %v, want %v", got, want)
+	}
+	// Pages keep their sizes (the first is rotated) and show images only.
+	for _, want := range []string{"/MediaBox [0 0 792.00 612.00]", "/MediaBox [0 0 300.00 400.00]", "/DCTDecode"} {
+		if !bytes.Contains(out, []byte(want)) {
+			t.Errorf("output lacks %s", want)
+		}
+	}
+	if bytes.Contains(out, []byte(pageText)) || bytes.Contains(out, []byte("/Font")) {
+		t.Error("text survived rasterizing")
+	}
+	if _, err := exec.LookPath("qpdf"); err == nil {
+		f := filepath.Join(t.TempDir(), "r.pdf")
+		if err := os.WriteFile(f, out, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if b, err := exec.Command("qpdf", "--check", f).CombinedOutput(); err != nil {
+			t.Errorf("qpdf --check: %v\n%s", err, b)
+		}
+		if b, _ := exec.Command("qpdf", "--show-npages", f).Output(); strings.TrimSpace(string(b)) != "2" {
+			t.Errorf("pages = %q, want 2", b)
+		}
+	}
+	// The engine re-scans with the same sanitizer: only a Recorded finding.
+	_, res2, err := run(t, New(opt), out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range res2.Findings {
+		if f.Action > sanitize.Recorded {
+			t.Errorf("re-scan: %+v", f)
+		}
+	}
+	rep, blob, err := newEngine(t, sanitize.ModeSanitize, opt).Run(t.Context(), sanitize.Input{R: bytes.NewReader(two), Name: "a.pdf"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if blob != nil {
+		blob.Close()
+	}
+	if rep.Outcome != sanitize.OutcomeSanitized {
+		t.Errorf("engine: outcome %s (%s)", rep.Outcome, rep.Error)
+	}
+}
+
+func TestRasterizeLimits(t *testing.T) {
+	if err := (Options{Rasterize: true, Raster: RasterOptions{Pdftoppm: "/nonexistent/pdftoppm"}}).Validate(); err == nil {
+		t.Error("a missing pdftoppm must be a configuration error")
+	}
+	if _, err := exec.LookPath("pdftoppm"); err != nil {
+		t.Skip("pdftoppm not installed")
+	}
+	two := baseDoc("", "").set(2, "<< /Type /Pages /Kids [3 0 R 6 0 R] /Count 2 >>").
+		set(6, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 300 400] /Contents 4 0 R >>").bytes()
+	if _, _, err := run(t, New(Options{Rasterize: true, Raster: RasterOptions{MaxPages: 2, Pixels: 100}}), two); err != nil {
+		t.Errorf("2 pages, limit 2: %v", err)
+	}
+	if _, _, err := run(t, New(Options{Rasterize: true, Raster: RasterOptions{MaxPages: 1, Pixels: 100}}), two); !errors.Is(err, sanitize.ErrTooLarge) {
+		t.Errorf("2 pages, limit 1: err = %v, want ErrTooLarge", err)
+	}
+}
