@@ -8,6 +8,8 @@ import (
 	"github.com/mugai-project/mugai/formats/csv"
 	"github.com/mugai-project/mugai/formats/html"
 	"github.com/mugai-project/mugai/formats/mail"
+	"github.com/mugai-project/mugai/formats/ooxml"
+	"github.com/mugai-project/mugai/formats/pdf"
 	"github.com/mugai-project/mugai/formats/text"
 	"github.com/mugai-project/mugai/policy"
 	"github.com/mugai-project/mugai/sanitize"
@@ -37,6 +39,13 @@ func sanitizers(cfg *policy.Config) map[sanitize.Kind]sanitize.Sanitizer {
 		}),
 		detect.HTML: html.New(htmlOptions(cfg)),
 		detect.EML:  mailSanitizer(cfg),
+		detect.PDF:  pdf.New(pdf.Options{}),
+		detect.DOCX: ooxml.New(ooxml.Options{}),
+		detect.DOCM: ooxml.New(ooxml.Options{}),
+		detect.XLSX: ooxml.New(ooxml.Options{}),
+		detect.XLSM: ooxml.New(ooxml.Options{}),
+		detect.PPTX: ooxml.New(ooxml.Options{}),
+		detect.PPTM: ooxml.New(ooxml.Options{}),
 	}
 }
 
