@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"runtime/debug"
+	"sync"
 	"sync/atomic"
 
 	"github.com/mugai-project/mugai/sanitize/detect"
@@ -79,7 +80,7 @@ type Item struct {
 	Depth  int               // 0 for a top-level item
 
 	eng    *Engine
-	budget *atomic.Int64 // expanded bytes left for the whole top-level item
+	budget *runState // shared by the whole top-level item
 }
 
 // Run spools in.R, decides and sanitizes. It returns the report and, unless
@@ -95,8 +96,7 @@ func (e *Engine) Run(ctx context.Context, in Input) (*Report, *Blob, error) {
 	lim := e.Limits.Defaults()
 	ctx, cancel := context.WithTimeout(ctx, lim.Timeout)
 	defer cancel()
-	budget := new(atomic.Int64)
-	budget.Store(lim.MaxExpanded)
+	budget := newRunState(lim)
 	return e.spoolAndProcess(ctx, in.R, in.Name, in.MIME, 0, lim, budget)
 }
 
@@ -106,8 +106,7 @@ func (e *Engine) RunBlob(ctx context.Context, src *Blob, name, mime string) (*Re
 	lim := e.Limits.Defaults()
 	ctx, cancel := context.WithTimeout(ctx, lim.Timeout)
 	defer cancel()
-	budget := new(atomic.Int64)
-	budget.Store(lim.MaxExpanded)
+	budget := newRunState(lim)
 	rep, out := e.process(ctx, src, name, mime, 0, lim, budget)
 	return rep, out, nil
 }
@@ -119,8 +118,7 @@ func (e *Engine) RunKind(ctx context.Context, src *Blob, name, mime string, kind
 	lim := e.Limits.Defaults()
 	ctx, cancel := context.WithTimeout(ctx, lim.Timeout)
 	defer cancel()
-	budget := new(atomic.Int64)
-	budget.Store(lim.MaxExpanded)
+	budget := newRunState(lim)
 	rep, out := e.processAs(ctx, src, name, mime, 0, lim, budget, kind)
 	return rep, out, nil
 }
@@ -131,7 +129,7 @@ func (e *Engine) RunKind(ctx context.Context, src *Blob, name, mime string, kind
 // budget. The returned Blob belongs to the caller. The error contract is
 // Run's.
 func (it *Item) Child(ctx context.Context, r io.Reader, name, mime string) (*Report, *Blob, error) {
-	return it.eng.spoolAndProcess(ctx, &budgetReader{r: r, left: it.budget}, name, mime, it.Depth+1, it.Limits, it.budget)
+	return it.eng.spoolAndProcess(ctx, &budgetReader{r: r, left: &it.budget.left}, name, mime, it.Depth+1, it.Limits, it.budget)
 }
 
 // NewSpool returns a spool in the engine's temp directory that keeps the
@@ -153,7 +151,29 @@ func (it *Item) NewSpool(max int64) *Spool {
 // item's expanded-bytes budget (shared with the whole top-level item) and
 // fails with ErrTooLarge once the budget is spent.
 func (it *Item) ExpandLimit(r io.Reader) io.Reader {
-	return &budgetReader{r: r, left: it.budget}
+	return &budgetReader{r: r, left: &it.budget.left}
+}
+
+// runState is shared by one top-level item and everything inside it: the
+// expanded-bytes budget, and the outputs already verified, so that the
+// re-scan of a container does not sanitize and verify again the parts it
+// re-attached (same bytes, same kind: already proven).
+type runState struct {
+	left     atomic.Int64
+	verified sync.Map // Digest → Kind
+}
+
+func newRunState(lim Limits) *runState {
+	rs := new(runState)
+	rs.left.Store(lim.MaxExpanded)
+	return rs
+}
+
+func (rs *runState) markVerified(d Digest, k Kind) { rs.verified.Store(d, k) }
+
+func (rs *runState) isVerified(d Digest, k Kind) bool {
+	v, ok := rs.verified.Load(d)
+	return ok && v.(Kind) == k
 }
 
 type budgetReader struct {
@@ -169,7 +189,7 @@ func (b *budgetReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func (e *Engine) spoolAndProcess(ctx context.Context, r io.Reader, name, mime string, depth int, lim Limits, budget *atomic.Int64) (*Report, *Blob, error) {
+func (e *Engine) spoolAndProcess(ctx context.Context, r io.Reader, name, mime string, depth int, lim Limits, budget *runState) (*Report, *Blob, error) {
 	sp := NewSpool(e.TempDir, lim.SpoolMemory, lim.MaxInput)
 	n, err := sp.ReadFrom(r)
 	if errors.Is(err, ErrTooLarge) {
@@ -200,12 +220,12 @@ func (e *Engine) spoolAndProcess(ctx context.Context, r io.Reader, name, mime st
 // process decides one spooled item. It never fails: every problem becomes a
 // blocking finding. The returned Blob is nil when the item is blocked, src
 // when it passed unchanged, or a new Blob.
-func (e *Engine) process(ctx context.Context, src *Blob, name, mime string, depth int, lim Limits, budget *atomic.Int64) (*Report, *Blob) {
+func (e *Engine) process(ctx context.Context, src *Blob, name, mime string, depth int, lim Limits, budget *runState) (*Report, *Blob) {
 	return e.processAs(ctx, src, name, mime, depth, lim, budget, "")
 }
 
 // processAs is process with the kind given (force != "") or detected.
-func (e *Engine) processAs(ctx context.Context, src *Blob, name, mime string, depth int, lim Limits, budget *atomic.Int64, force Kind) (*Report, *Blob) {
+func (e *Engine) processAs(ctx context.Context, src *Blob, name, mime string, depth int, lim Limits, budget *runState, force Kind) (*Report, *Blob) {
 	rep := &Report{
 		Input:        name,
 		SHA256:       src.SHA256(),
@@ -244,6 +264,14 @@ func (e *Engine) processAs(ctx context.Context, src *Blob, name, mime string, de
 	mode := ModeBlock
 	if e.Mode != nil {
 		mode = e.Mode(rep.Detected)
+	}
+	if depth > 0 && mode != ModeBlock && budget.isVerified(src.SHA256(), rep.Detected) {
+		// An output this item already produced and verified, met again
+		// while its container is re-scanned.
+		rep.Outcome, rep.OutputType, rep.OutputSize = OutcomePassed, rep.Detected, src.Size()
+		sum := src.SHA256()
+		rep.OutputSHA256 = &sum
+		return rep, src
 	}
 	if mode == ModeBlock {
 		return block(Finding{Rule: RuleDenied, Detail: fmt.Sprintf("type %s is not allowed", kindName(rep.Detected))}, "type not allowed")
@@ -305,6 +333,9 @@ func (e *Engine) processAs(ctx context.Context, src *Blob, name, mime string, de
 	rep.OutputSize = out.Size()
 	sum := out.SHA256()
 	rep.OutputSHA256 = &sum
+	if !e.SkipVerify {
+		budget.markVerified(sum, outKind)
+	}
 	switch {
 	case sum == src.SHA256() && !risky(rep.Findings) && outKind == rep.Detected:
 		out.Close()

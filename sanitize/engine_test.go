@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -350,5 +351,31 @@ func TestDescribeRule(t *testing.T) {
 		if sanitize.RuleTable[i-1].ID >= sanitize.RuleTable[i].ID {
 			t.Errorf("RuleTable not sorted at %s", sanitize.RuleTable[i].ID)
 		}
+	}
+}
+
+// The re-scan of a container does not sanitize again the parts it
+// re-attached: they are outputs this item already produced and verified.
+func TestRescanSkipsVerifiedChildren(t *testing.T) {
+	var calls atomic.Int64
+	counting := sanitize.SanitizerFunc(func(ctx context.Context, dst io.Writer, it *sanitize.Item) (sanitize.Result, error) {
+		if it.Depth == 0 {
+			return container(ctx, dst, it)
+		}
+		calls.Add(1)
+		return upper(ctx, dst, it)
+	})
+	e := &sanitize.Engine{
+		Sanitizers: map[sanitize.Kind]sanitize.Sanitizer{detect.Text: counting},
+		Mode:       func(sanitize.Kind) sanitize.Mode { return sanitize.ModeSanitize },
+	}
+	rep, _ := run(t, e, "one bad\ntwo\n")
+	if rep.Outcome == sanitize.OutcomeBlocked {
+		t.Fatalf("blocked: %v", rules(rep))
+	}
+	// Each child: sanitized once and verified once. The container's own
+	// re-scan meets "one BAD" and "two" again and skips them.
+	if n := calls.Load(); n != 4 {
+		t.Errorf("child sanitizer ran %d times, want 4", n)
 	}
 }
