@@ -103,7 +103,7 @@ type Store interface {
 
 // Event is one audit log entry as written by callers.
 type Event struct {
-	Type   string          `json:"type"`           // "received", "outcome", "delivered", "held", "released", "exported", "deleted", "purged", "config", "hold_on", "hold_off"
+	Type   string          `json:"type"`           // "received", "outcome", "delivered", "blocked", "undelivered", "held", "released", "exported", "deleted", "purged", "config", "hold_on", "hold_off"
 	Item   string          `json:"item,omitempty"` // quarantine ID it is about
 	Actor  string          `json:"actor"`          // "mugai" for the service; the OS user for ops commands
 	Reason string          `json:"reason,omitempty"`
@@ -134,3 +134,32 @@ type Audit interface {
 
 // ErrTampered reports a broken audit chain.
 var ErrTampered = errors.New("quarantine: audit log tampered")
+
+// Journal is implemented by a backend that keeps the store and the audit
+// log in one database: it writes an item change and the audit event that
+// records it in one transaction, with one durable commit instead of two.
+// Either both are written or neither is: there is no item without its
+// event, and no event about a change that did not happen.
+//
+// A value that implements Journal also implements Store and Audit, and the
+// events go to its own chain (the one its Append extends), in order,
+// sealed like Append's; each is durable when the call returns nil. A
+// caller given a Store and an Audit uses Journal only when they are the
+// same value; otherwise, and for backends without it, it calls the Store
+// method and then Append. Journal methods are safe for concurrent use with
+// each other and with every Store and Audit method.
+type Journal interface {
+	// PutWithEvent is Put of m and r followed by Append of e, as one
+	// transaction: e.Item is set to the new item's ID. It returns what
+	// Put and Append would. On error neither the item nor the entry is
+	// visible (a failure of the event, such as Data that is not valid
+	// JSON, leaves no item).
+	PutWithEvent(ctx context.Context, m Meta, r io.Reader, e Event) (Meta, Entry, error)
+	// UpdateWithEvent is Update of id with fn followed by Append of e, as
+	// one transaction: e.Item is set to id. On error (including an error
+	// from fn, returned so that errors.Is finds it, an unknown ID, and a
+	// change to an immutable field) the item is unchanged and no entry is
+	// appended. As with Update, fn may be called more than once and must
+	// not call the store.
+	UpdateWithEvent(ctx context.Context, id string, fn func(*Meta) error, e Event) (Entry, error)
+}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"reflect"
 	"strings"
 	"time"
 
@@ -173,18 +174,32 @@ func (ss *session) Data(r io.Reader) error {
 		return ss.reply(554, smtp.EnhancedCode{5, 4, 6}, "Mail loop detected")
 	}
 
-	// The original is durable before anything else happens.
+	// The original is durable before anything else happens. With a
+	// Journal, so is its "received" event: one transaction, one commit.
+	// The store then takes two write transactions per message (this one
+	// and the final settle), instead of six.
 	received := time.Now()
-	meta, err := ss.s.store.Put(ctx, quarantine.Meta{
+	j := ss.s.journal()
+	m := quarantine.Meta{
 		Received: received, Origin: quarantine.OriginSMTP, Client: ss.client.String(),
 		From: ss.from, To: ss.rcpts, Subject: subjectOf(src), Delivery: quarantine.DeliveryPending,
-	}, src.Reader())
+	}
+	recv := map[string]any{"trace": ss.trace, "client": ss.client.String(), "from": ss.from, "to": ss.rcpts, "size": src.Size()}
+	var meta quarantine.Meta
+	if j != nil {
+		meta, _, err = j.PutWithEvent(ctx, m, src.Reader(), event("received", recv))
+	} else {
+		meta, err = ss.s.store.Put(ctx, m, src.Reader())
+	}
 	if err != nil {
 		ss.s.log.Error("quarantine unavailable", "trace", ss.trace, "err", err)
 		return ss.reply(451, smtp.EnhancedCode{4, 3, 0}, "Temporary failure, try again later")
 	}
 	qid := meta.ID
-	ss.s.auditEvent(ctx, "received", qid, map[string]any{"trace": ss.trace, "client": ss.client.String(), "from": ss.from, "to": ss.rcpts, "size": meta.Size})
+	if j == nil {
+		recv["size"] = meta.Size
+		ss.s.auditEvent(ctx, "received", qid, recv)
+	}
 
 	tr := sanitize.Trace{
 		QuarantineID: qid, Received: received, Host: ss.s.cfg.Hostname,
@@ -192,7 +207,7 @@ func (ss *session) Data(r io.Reader) error {
 	}
 	rep, out, err := ss.s.eng.RunKind(sanitize.WithTrace(ctx, tr), src, "message.eml", "message/rfc822", "eml")
 	if err != nil {
-		ss.s.markUndelivered(ctx, qid, "engine: "+err.Error())
+		ss.s.markUndelivered(ctx, j, qid, ss.trace, nil, "engine: "+err.Error())
 		ss.s.log.Error("engine failed", "trace", ss.trace, "qid", qid, "err", err)
 		return ss.reply(451, smtp.EnhancedCode{4, 3, 0}, "Temporary failure, try again later")
 	}
@@ -202,7 +217,10 @@ func (ss *session) Data(r io.Reader) error {
 		}
 	}()
 	rep.QuarantineID = qid
-	ss.s.recordOutcome(ctx, qid, rep)
+	o := outcomeOf(rep)
+	if j == nil {
+		ss.s.recordOutcome(ctx, qid, o)
+	}
 
 	// What crosses: the cleared message, or a notice that it was stopped.
 	deliverFrom := ss.from
@@ -215,7 +233,7 @@ func (ss *session) Data(r io.Reader) error {
 	}
 	hopReply, err := ss.deliver(deliverFrom, msg)
 	if err != nil {
-		ss.s.markUndelivered(ctx, qid, err.Error())
+		ss.s.markUndelivered(ctx, j, qid, ss.trace, o, err.Error())
 		ss.logMessage(qid, rep, meta.Size, start, "undelivered: "+err.Error())
 		var se *smtp.SMTPError
 		if errors.As(err, &se) && se.Code/100 == 5 {
@@ -223,12 +241,7 @@ func (ss *session) Data(r io.Reader) error {
 		}
 		return ss.reply(451, smtp.EnhancedCode{4, 4, 2}, "Next hop failed, try again later")
 	}
-	delivery := quarantine.DeliveryDelivered
-	if rep.Outcome == sanitize.OutcomeBlocked {
-		delivery = quarantine.DeliveryBlocked
-	}
-	ss.s.store.Update(ctx, qid, func(m *quarantine.Meta) error { m.Delivery = delivery; return nil })
-	ss.s.auditEvent(ctx, "delivered", qid, map[string]any{"trace": ss.trace, "next_hop": hopReply, "notice_only": rep.Outcome == sanitize.OutcomeBlocked})
+	ss.s.markDelivered(ctx, j, qid, ss.trace, o, hopReply)
 	ss.logMessage(qid, rep, meta.Size, start, hopReply)
 	ss.msgs++
 	ss.inTx = false
@@ -360,7 +373,38 @@ func (s *Server) looping(src *sanitize.Blob) string {
 	return ""
 }
 
-func (s *Server) recordOutcome(ctx context.Context, qid string, rep *sanitize.Report) {
+// journal returns the store as a quarantine.Journal when it is one and is
+// also the audit log the server was given, so that its events land in
+// that chain; nil otherwise (the separate Store and Audit calls are used).
+func (s *Server) journal() quarantine.Journal {
+	j, ok := s.store.(quarantine.Journal)
+	if !ok || !sameValue(s.store, s.audit) {
+		return nil
+	}
+	return j
+}
+
+// sameValue reports whether a and b are the same value, without panicking
+// on types that cannot be compared.
+func sameValue(a, b any) bool {
+	va, vb := reflect.ValueOf(a), reflect.ValueOf(b)
+	return va.IsValid() && va.Type() == vb.Type() && va.Comparable() && vb.Comparable() && a == b
+}
+
+func event(typ string, data map[string]any) quarantine.Event {
+	raw, _ := json.Marshal(data)
+	return quarantine.Event{Type: typ, Actor: "mugai", Data: raw}
+}
+
+// outcome is the engine's verdict on one message as the store keeps it,
+// computed (and the report encoded) once.
+type outcome struct {
+	rep   *sanitize.Report
+	rules []string        // distinct rule IDs of all findings
+	raw   json.RawMessage // rep as JSON
+}
+
+func outcomeOf(rep *sanitize.Report) *outcome {
 	seen := map[string]bool{}
 	var rules []string
 	rep.Walk(func(_ int, r *sanitize.Report) {
@@ -372,24 +416,78 @@ func (s *Server) recordOutcome(ctx context.Context, qid string, rep *sanitize.Re
 		}
 	})
 	raw, _ := json.Marshal(rep)
+	return &outcome{rep: rep, rules: rules, raw: raw}
+}
+
+// recordOutcome writes the outcome and its "outcome" event as separate
+// calls, before delivery; only for a store without a Journal (with one,
+// settle writes the outcome with the delivery status).
+func (s *Server) recordOutcome(ctx context.Context, qid string, o *outcome) {
 	err := s.store.Update(ctx, qid, func(m *quarantine.Meta) error {
-		m.Outcome, m.Findings, m.Report = string(rep.Outcome), rules, raw
+		m.Outcome, m.Findings, m.Report = string(o.rep.Outcome), o.rules, o.raw
 		return nil
 	})
 	if err != nil {
 		s.log.Error("recording outcome failed", "qid", qid, "err", err)
 	}
-	s.auditEvent(ctx, "outcome", qid, map[string]any{"outcome": rep.Outcome, "findings": rules})
+	s.auditEvent(ctx, "outcome", qid, map[string]any{"outcome": o.rep.Outcome, "findings": o.rules})
 }
 
-func (s *Server) markUndelivered(ctx context.Context, qid, why string) {
-	s.store.Update(ctx, qid, func(m *quarantine.Meta) error { m.Delivery = quarantine.DeliveryUndelivered; return nil })
-	s.auditEvent(ctx, "undelivered", qid, map[string]any{"reason": why})
+// markUndelivered records that nothing reached the next hop: o is the
+// outcome (nil when the engine failed), why the failure.
+func (s *Server) markUndelivered(ctx context.Context, j quarantine.Journal, qid, trace string, o *outcome, why string) {
+	if j == nil {
+		s.store.Update(ctx, qid, func(m *quarantine.Meta) error { m.Delivery = quarantine.DeliveryUndelivered; return nil })
+		s.auditEvent(ctx, "undelivered", qid, map[string]any{"reason": why})
+		return
+	}
+	data := map[string]any{"trace": trace, "reason": why}
+	if o != nil {
+		data = map[string]any{"trace": trace, "next_hop": why}
+	}
+	s.settle(ctx, j, qid, o, quarantine.DeliveryUndelivered, "undelivered", data)
+}
+
+// markDelivered records that the cleared message, or for a blocked one the
+// notice, reached the next hop, which answered hopReply.
+func (s *Server) markDelivered(ctx context.Context, j quarantine.Journal, qid, trace string, o *outcome, hopReply string) {
+	blocked := o.rep.Outcome == sanitize.OutcomeBlocked
+	delivery, typ := quarantine.DeliveryDelivered, "delivered"
+	if blocked {
+		delivery, typ = quarantine.DeliveryBlocked, "blocked"
+	}
+	data := map[string]any{"trace": trace, "next_hop": hopReply, "notice_only": blocked}
+	if j == nil {
+		s.store.Update(ctx, qid, func(m *quarantine.Meta) error { m.Delivery = delivery; return nil })
+		s.auditEvent(ctx, "delivered", qid, data)
+		return
+	}
+	s.settle(ctx, j, qid, o, delivery, typ, data)
+}
+
+// settle writes, in one transaction, the outcome (unless o is nil), the
+// delivery status and the event typ, whose data gets the outcome and the
+// findings added.
+func (s *Server) settle(ctx context.Context, j quarantine.Journal, qid string, o *outcome, delivery, typ string, data map[string]any) {
+	if o != nil {
+		data["outcome"], data["findings"] = o.rep.Outcome, o.rules
+	}
+	_, err := j.UpdateWithEvent(ctx, qid, func(m *quarantine.Meta) error {
+		if o != nil {
+			m.Outcome, m.Findings, m.Report = string(o.rep.Outcome), o.rules, o.raw
+		}
+		m.Delivery = delivery
+		return nil
+	}, event(typ, data))
+	if err != nil {
+		s.log.Error("recording the outcome and delivery failed", "qid", qid, "event", typ, "err", err)
+	}
 }
 
 func (s *Server) auditEvent(ctx context.Context, typ, qid string, data map[string]any) {
-	raw, _ := json.Marshal(data)
-	if _, err := s.audit.Append(ctx, quarantine.Event{Type: typ, Item: qid, Actor: "mugai", Data: raw}); err != nil {
+	e := event(typ, data)
+	e.Item = qid
+	if _, err := s.audit.Append(ctx, e); err != nil {
 		s.log.Error("audit log append failed", "qid", qid, "event", typ, "err", err)
 	}
 }

@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/netip"
@@ -153,6 +155,13 @@ func engine() *sanitize.Engine {
 
 func startRelay(t *testing.T, cfg smtpd.Config, eng *sanitize.Engine) *relay {
 	t.Helper()
+	return startRelayWith(t, cfg, eng, nil)
+}
+
+// startRelayWith starts the relay on what wrap makes of the local store
+// (nil: the store itself, as Store and Audit).
+func startRelayWith(t *testing.T, cfg smtpd.Config, eng *sanitize.Engine, wrap func(*local.Store) (quarantine.Store, quarantine.Audit)) *relay {
+	t.Helper()
 	dir := t.TempDir()
 	st, err := local.Open(filepath.Join(dir, "q"), local.Options{})
 	if err != nil {
@@ -170,7 +179,14 @@ func startRelay(t *testing.T, cfg smtpd.Config, eng *sanitize.Engine) *relay {
 		eng = engine()
 	}
 	eng.TempDir = dir
-	srv, err := smtpd.New(cfg, eng, st, st, nil)
+	var (
+		qs quarantine.Store = st
+		qa quarantine.Audit = st
+	)
+	if wrap != nil {
+		qs, qa = wrap(st)
+	}
+	srv, err := smtpd.New(cfg, eng, qs, qa, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -308,10 +324,126 @@ func TestRelayTextizesAndKeepsOriginal(t *testing.T) {
 	if string(orig) != htmlMail {
 		t.Errorf("kept original differs from what was sent")
 	}
+	// The local store is a quarantine.Journal: two events, each written
+	// with its item change.
+	es := auditEntries(t, r.store)
+	if got := eventTypes(es); got != "received,delivered" {
+		t.Fatalf("audit events %v", got)
+	}
+	var rec, del map[string]any
+	json.Unmarshal(es[0].Data, &rec)
+	json.Unmarshal(es[1].Data, &del)
+	if es[0].Item != it.ID || rec["from"] != "sender@example.com" || rec["size"] != float64(len(htmlMail)) || rec["trace"] == "" {
+		t.Errorf("received event about %s: %s", es[0].Item, es[0].Data)
+	}
+	if es[1].Item != it.ID || del["outcome"] != "textized" || del["trace"] != rec["trace"] ||
+		!strings.Contains(fmt.Sprint(del["next_hop"]), sk.addr) || fmt.Sprint(del["findings"]) != fmt.Sprint(anySlice(it.Findings)) {
+		t.Errorf("delivered event about %s: %s", es[1].Item, es[1].Data)
+	}
+	if err := r.store.Verify(context.Background()); err != nil {
+		t.Error(err)
+	}
+}
+
+func auditEntries(t *testing.T, a quarantine.Audit) []quarantine.Entry {
+	t.Helper()
+	var es []quarantine.Entry
+	if err := a.Entries(context.Background(), 1, func(e quarantine.Entry) error { es = append(es, e); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	return es
+}
+
+func eventTypes(es []quarantine.Entry) string {
 	var types []string
-	r.store.Entries(context.Background(), 1, func(e quarantine.Entry) error { types = append(types, e.Type); return nil })
-	if strings.Join(types, ",") != "received,outcome,delivered" {
-		t.Errorf("audit events %v", types)
+	for _, e := range es {
+		types = append(types, e.Type)
+	}
+	return strings.Join(types, ",")
+}
+
+func anySlice(s []string) []any {
+	out := []any{}
+	for _, v := range s {
+		out = append(out, v)
+	}
+	return out
+}
+
+// plainStore hides the quarantine.Journal (and Audit) methods of a store:
+// a backend without a Journal.
+type plainStore struct{ quarantine.Store }
+
+// Without a Journal, the relay makes the separate calls: Put, then each
+// event on its own.
+func TestRelayWithoutJournal(t *testing.T) {
+	sk := startSink(t, "")
+	r := startRelayWith(t, smtpd.Config{NextHops: []string{sk.addr}, Domains: []string{"example.lg.jp"}}, nil,
+		func(st *local.Store) (quarantine.Store, quarantine.Audit) { return plainStore{st}, st })
+	if err := send(t, r.addr, "sender@example.com", []string{"soumu@city.example.lg.jp"}, htmlMail); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(sk.received()); n != 1 {
+		t.Fatalf("sink got %d messages", n)
+	}
+	its := items(t, r.store)
+	if len(its) != 1 || its[0].Delivery != quarantine.DeliveryDelivered || its[0].Outcome != "textized" || len(its[0].Report) == 0 {
+		t.Fatalf("kept %+v", its)
+	}
+	es := auditEntries(t, r.store)
+	if got := eventTypes(es); got != "received,outcome,delivered" {
+		t.Errorf("audit events %v", got)
+	}
+	for _, e := range es {
+		if e.Item != its[0].ID {
+			t.Errorf("event %s about %q, want %q", e.Type, e.Item, its[0].ID)
+		}
+	}
+	// A delivery failure is recorded the same way.
+	sk.mu.Lock()
+	sk.dataCode = 451
+	sk.mu.Unlock()
+	if err := send(t, r.addr, "sender@example.com", []string{"soumu@city.example.lg.jp"}, htmlMail); code(err) != 451 {
+		t.Fatalf("reply %v", err)
+	}
+	if got := eventTypes(auditEntries(t, r.store)); got != "received,outcome,delivered,received,outcome,undelivered" {
+		t.Errorf("audit events %v", got)
+	}
+}
+
+// With a Journal, a blocked message (its notice delivered) and a failed
+// delivery each end in one event carrying the outcome.
+func TestRelayJournalEvents(t *testing.T) {
+	sk := startSink(t, "")
+	eng := engine()
+	eng.Sanitizers[detect.EML] = sanitize.SanitizerFunc(func(context.Context, io.Writer, *sanitize.Item) (sanitize.Result, error) {
+		panic("boom")
+	})
+	r := startRelay(t, smtpd.Config{NextHops: []string{sk.addr}}, eng)
+	if err := send(t, r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail); err != nil {
+		t.Fatal(err)
+	}
+	sk.mu.Lock()
+	sk.dataCode = 554
+	sk.mu.Unlock()
+	if err := send(t, r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail); code(err) != 554 {
+		t.Fatalf("reply %v", err)
+	}
+	es := auditEntries(t, r.store)
+	if got := eventTypes(es); got != "received,blocked,received,undelivered" {
+		t.Fatalf("audit events %v", got)
+	}
+	for _, i := range []int{1, 3} {
+		var d map[string]any
+		json.Unmarshal(es[i].Data, &d)
+		if d["outcome"] != "blocked" || d["trace"] == nil || d["next_hop"] == nil {
+			t.Errorf("%s event data %s", es[i].Type, es[i].Data)
+		}
+	}
+	its := items(t, r.store) // newest first
+	if len(its) != 2 || its[0].Delivery != quarantine.DeliveryUndelivered || its[1].Delivery != quarantine.DeliveryBlocked ||
+		its[0].Outcome != "blocked" || its[1].Outcome != "blocked" {
+		t.Errorf("kept %+v", its)
 	}
 }
 

@@ -28,24 +28,13 @@ import (
 
 // Append implements quarantine.Audit. The entry's time is the store's clock.
 func (s *Store) Append(ctx context.Context, ev quarantine.Event) (quarantine.Entry, error) {
-	if len(ev.Data) > 0 && !json.Valid(ev.Data) {
-		return quarantine.Entry{}, errors.New("local: audit append: Data is not valid JSON")
+	if err := validEvent(ev); err != nil {
+		return quarantine.Entry{}, fmt.Errorf("local: audit append: %w", err)
 	}
 	var e quarantine.Entry
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
-		prev, err := lastEntry(ctx, tx)
-		if err != nil {
-			return err
-		}
-		e = quarantine.Entry{Time: canon(s.now()), Event: ev}
-		e.Seal(prev)
-		var data any
-		if len(e.Data) > 0 {
-			data = []byte(e.Data)
-		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO audit (seq, time, type, item, actor, reason, data, prev, hash)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			e.Seq, fmtTime(e.Time), e.Type, e.Item, e.Actor, e.Reason, data, e.Prev, e.Hash)
+		var err error
+		e, err = s.appendTx(ctx, tx, ev)
 		return err
 	})
 	if err != nil {
@@ -54,17 +43,46 @@ func (s *Store) Append(ctx context.Context, ev quarantine.Event) (quarantine.Ent
 	return e, nil
 }
 
-// lastEntry returns the Seq and Hash of the last entry, live or rotated
-// away; the zero Entry for an empty log.
-func lastEntry(ctx context.Context, q interface {
-	QueryRowContext(context.Context, string, ...any) *sql.Row
-}) (quarantine.Entry, error) {
-	var e quarantine.Entry
-	err := q.QueryRowContext(ctx, `SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1`).Scan(&e.Seq, &e.Hash)
-	if errors.Is(err, sql.ErrNoRows) {
-		return anchor(ctx, q)
+func validEvent(ev quarantine.Event) error {
+	if len(ev.Data) > 0 && !json.Valid(ev.Data) {
+		return errors.New("the event data is not valid JSON")
 	}
-	return e, err
+	return nil
+}
+
+// appendTx seals ev after the last entry and inserts it, inside tx (which
+// holds the write lock, so the last entry stays the last).
+func (s *Store) appendTx(ctx context.Context, tx *sql.Tx, ev quarantine.Event) (quarantine.Entry, error) {
+	var prev quarantine.Entry
+	err := tx.StmtContext(ctx, s.st.lastAudit).QueryRowContext(ctx).Scan(&prev.Seq, &prev.Hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		// An empty live log continues from the anchor, if any.
+		prev = quarantine.Entry{}
+		err = tx.StmtContext(ctx, s.st.anchor).QueryRowContext(ctx).Scan(&prev.Seq, &prev.Hash)
+		if errors.Is(err, sql.ErrNoRows) {
+			prev, err = quarantine.Entry{}, nil
+		}
+	}
+	if err != nil {
+		return quarantine.Entry{}, err
+	}
+	if s.hooks.audit != nil {
+		if err := s.hooks.audit(); err != nil {
+			return quarantine.Entry{}, err
+		}
+	}
+	e := quarantine.Entry{Time: canon(s.now()), Event: ev}
+	e.Seal(prev)
+	var data any
+	if len(e.Data) > 0 {
+		data = []byte(e.Data)
+	}
+	_, err = tx.StmtContext(ctx, s.st.insertAudit).ExecContext(ctx,
+		e.Seq, fmtTime(e.Time), e.Type, e.Item, e.Actor, e.Reason, data, e.Prev, e.Hash)
+	if err != nil {
+		return quarantine.Entry{}, err
+	}
+	return e, nil
 }
 
 // anchor returns the last rotated-away entry's Seq and Hash (zero if none).

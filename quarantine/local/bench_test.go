@@ -41,6 +41,20 @@ func BenchmarkPut(b *testing.B) {
 	}
 }
 
+// BenchmarkMessage compares the relay's store work per 5 KB message: the
+// six separate calls against the two Journal transactions.
+func BenchmarkMessage(b *testing.B) {
+	for _, journal := range []bool{false, true} {
+		name := "separate"
+		if journal {
+			name = "journal"
+		}
+		b.Run("5KB/"+name, func(b *testing.B) {
+			storetest.BenchmarkMessage(b, openStore(b, b.TempDir(), Options{}), 5<<10, journal)
+		})
+	}
+}
+
 func BenchmarkAppend(b *testing.B) {
 	storetest.BenchmarkAppend(b, openStore(b, b.TempDir(), Options{}))
 }

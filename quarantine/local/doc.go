@@ -1,9 +1,11 @@
 // Package local is the default quarantine backend for one node: the
 // originals in a directory, their index and the audit log in an embedded
-// SQLite database (modernc.org/sqlite, no cgo). One [*Store] implements both
-// quarantine.Store and quarantine.Audit; the two share the database file but
-// not their tables, and Store methods never write audit entries (the caller
-// appends the events it wants logged).
+// SQLite database (modernc.org/sqlite, no cgo). One [*Store] implements
+// quarantine.Store, quarantine.Audit and quarantine.Journal; the store and
+// the log share the database file but not their tables. Store methods never
+// write audit entries (the caller appends the events it wants logged); the
+// Journal methods, PutWithEvent and UpdateWithEvent, write an item change
+// and its audit entry in one transaction, with one commit.
 //
 // # Layout
 //
@@ -41,19 +43,31 @@
 //
 // # Durability and crash windows
 //
-// Put streams the original through SHA-256 and the codec into tmp/, fsyncs
-// it, then, holding the database's write lock (BEGIN IMMEDIATE, which also
-// serialises other processes), hard-links it to its content address unless
-// that exists already, fsyncs the directories, inserts the index row and
-// commits; the temp name is removed last. So:
-//   - a crash while writing leaves only a temp file: removed by the cleanup
-//     that Open runs (temp files untouched for DefaultGrace);
+// Put streams the original through SHA-256 and the codec, into memory while
+// the encoded data is under 256 KB and into a temp file in tmp/ beyond
+// that. If a blob with the same hash exists already, the copy is thrown
+// away unsynced (a small one never touches the disk). Otherwise the temp
+// file is written (if it was still in memory) and fsynced; then, holding
+// the database's write lock (BEGIN IMMEDIATE, which also serialises other
+// processes), Put checks again, hard-links the temp file to its content
+// address (writing and fsyncing it first if the blob went in the
+// meantime), fsyncs each directory that got a new entry (the blob's, and
+// the parents of directories it created), inserts the index row (and, for
+// PutWithEvent, the audit entry) and commits with an fsync of the WAL; the
+// temp name is removed last. So:
+//   - a crash while writing leaves only a temp file, never fsynced and
+//     perhaps partial: removed by the cleanup that Open runs (temp files
+//     untouched for DefaultGrace);
 //   - a crash after the link and before the commit leaves a blob without a
 //     row and its temp link: the cleanup decodes the temp file, finds the
 //     blob and removes both;
 //   - a crash after the commit leaves a temp link of a referenced blob: the
 //     cleanup removes the temp name only;
-//   - an index row never exists before its blob is durable.
+//   - an index row never exists before its blob is durable, and a blob is
+//     never linked to its content address before its data is: a blob found
+//     there is complete, which is what lets Put skip content it has;
+//   - the row and the audit entry of PutWithEvent or UpdateWithEvent are
+//     committed together: after a crash both are there or neither.
 //
 // Delete and Purge move unreferenced blobs into trash/ inside the
 // transaction that removes their rows, commit, then remove them; a failed
@@ -65,5 +79,6 @@
 //
 // A Store is safe for concurrent use. Several processes may open the same
 // directory (the service and the ops CLI): writes are serialised by SQLite's
-// lock, and the audit chain stays single.
+// lock, and the audit chain stays single. The statements of the hot paths
+// are prepared once, at Open, and reused by every transaction.
 package local

@@ -2,6 +2,7 @@ package local
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/rand"
@@ -77,20 +78,74 @@ type Store struct {
 	// serialises them against other processes.
 	wmu sync.Mutex
 
+	st stmts // prepared at Open
+
 	hooks hooks // test seams; zero in production
+}
+
+// stmts are the statements of the hot paths (Put, Update, Append, Stat),
+// prepared once at Open. A *sql.Stmt is safe for concurrent use; inside a
+// transaction it is used through tx.StmtContext, which reuses the
+// statement already prepared on the transaction's connection (each pooled
+// connection prepares it at most once).
+type stmts struct {
+	insertItem, insertFinding, deleteFindings *sql.Stmt
+	selectForUpdate, updateItem, stat         *sql.Stmt
+	lastAudit, anchor, insertAudit            *sql.Stmt
+}
+
+func (st *stmts) prepare(ctx context.Context, db *sql.DB) error {
+	for _, p := range []struct {
+		s **sql.Stmt
+		q string
+	}{
+		{&st.insertItem, `INSERT INTO items (id, received, received_ns, origin, client, sender, sender_lc,
+			rcpts, rcpts_lc, subject, size, sha256, outcome, findings, report, delivery, retain_until, retain_ns, legal_hold)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+		{&st.insertFinding, `INSERT OR IGNORE INTO item_findings (rule, received_ns, id) VALUES (?, ?, ?)`},
+		{&st.deleteFindings, `DELETE FROM item_findings WHERE id = ?`},
+		{&st.selectForUpdate, `SELECT ` + itemCols + `, received_ns FROM items WHERE id = ?`},
+		{&st.updateItem, `UPDATE items SET outcome = ?, findings = ?, report = ?, delivery = ?,
+			retain_until = ?, retain_ns = ?, legal_hold = ?, subject = ? WHERE id = ?`},
+		{&st.stat, `SELECT ` + itemCols + ` FROM items WHERE id = ?`},
+		{&st.lastAudit, `SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1`},
+		{&st.anchor, `SELECT seq, hash FROM audit_anchor WHERE one = 1`},
+		{&st.insertAudit, `INSERT INTO audit (seq, time, type, item, actor, reason, data, prev, hash)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+	} {
+		var err error
+		if *p.s, err = db.PrepareContext(ctx, p.q); err != nil {
+			return fmt.Errorf("preparing %q: %w", p.q, err)
+		}
+	}
+	return nil
+}
+
+func (st *stmts) close() error {
+	var errs []error
+	for _, s := range []*sql.Stmt{st.insertItem, st.insertFinding, st.deleteFindings, st.selectForUpdate,
+		st.updateItem, st.stat, st.lastAudit, st.anchor, st.insertAudit} {
+		if s != nil {
+			errs = append(errs, s.Close())
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // hooks are test seams for fault injection.
 type hooks struct {
-	write func() error // before each write to a temp file
+	write func() error // before each write of the encoded original (to memory or the temp file)
 	index func() error // after the blob is in place, before the index row
+	audit func() error // before an audit row is inserted
+	temp  func()       // after a temp file is created
 	// listQuery sees each List query before it runs.
 	listQuery func(q string, args []any)
 }
 
 var (
-	_ quarantine.Store = (*Store)(nil)
-	_ quarantine.Audit = (*Store)(nil)
+	_ quarantine.Store   = (*Store)(nil)
+	_ quarantine.Audit   = (*Store)(nil)
+	_ quarantine.Journal = (*Store)(nil)
 )
 
 const schemaVersion = "1"
@@ -243,6 +298,9 @@ func (s *Store) open(key []byte) error {
 	if err != nil {
 		return dbErr(err)
 	}
+	if err := s.st.prepare(context.Background(), s.db); err != nil {
+		return err
+	}
 	if _, err := s.Fsck(context.Background(), FsckOptions{}); err != nil {
 		return fmt.Errorf("cleanup: %w", err)
 	}
@@ -298,7 +356,7 @@ func dbErr(err error) error {
 func (s *Store) Close() error {
 	var errs []error
 	if s.db != nil {
-		errs = append(errs, s.db.Close())
+		errs = append(errs, s.st.close(), s.db.Close())
 	}
 	errs = append(errs, s.root.Close())
 	return errors.Join(errs...)
@@ -394,17 +452,53 @@ func (s *Store) syncDir(name string) error {
 
 // Put implements quarantine.Store.
 func (s *Store) Put(ctx context.Context, m quarantine.Meta, r io.Reader) (quarantine.Meta, error) {
-	if err := ctx.Err(); err != nil {
-		return quarantine.Meta{}, fmt.Errorf("local: put: %w", err)
-	}
-	if len(m.Report) > 0 && !json.Valid(m.Report) {
-		return quarantine.Meta{}, errors.New("local: put: Report is not valid JSON")
-	}
-	tmp, sum, size, err := s.spool(ctx, r)
+	m, _, err := s.put(ctx, m, r, nil)
 	if err != nil {
 		return quarantine.Meta{}, fmt.Errorf("local: put: %w", err)
 	}
-	defer s.root.Remove(tmp) // the blob, if kept, is linked elsewhere by now
+	return m, nil
+}
+
+// PutWithEvent implements quarantine.Journal: the index row and the audit
+// entry are written in one transaction, after the blob is durable.
+func (s *Store) PutWithEvent(ctx context.Context, m quarantine.Meta, r io.Reader, e quarantine.Event) (quarantine.Meta, quarantine.Entry, error) {
+	m, ent, err := s.put(ctx, m, r, &e)
+	if err != nil {
+		return quarantine.Meta{}, quarantine.Entry{}, fmt.Errorf("local: put with event: %w", err)
+	}
+	return m, ent, nil
+}
+
+// put stores r with m and, if ev is not nil, appends ev about the new item
+// in the same transaction.
+func (s *Store) put(ctx context.Context, m quarantine.Meta, r io.Reader, ev *quarantine.Event) (quarantine.Meta, quarantine.Entry, error) {
+	if err := ctx.Err(); err != nil {
+		return quarantine.Meta{}, quarantine.Entry{}, err
+	}
+	if len(m.Report) > 0 && !json.Valid(m.Report) {
+		return quarantine.Meta{}, quarantine.Entry{}, errors.New("the report is not valid JSON")
+	}
+	if ev != nil {
+		if err := validEvent(*ev); err != nil {
+			return quarantine.Meta{}, quarantine.Entry{}, err
+		}
+	}
+	sp, err := s.spool(ctx, r)
+	if err != nil {
+		return quarantine.Meta{}, quarantine.Entry{}, err
+	}
+	defer s.discard(sp) // the blob, if kept, is linked elsewhere by now
+
+	// The temp file is written and fsynced only if it is going to
+	// become the blob: when the same content is kept already, a small
+	// original never reaches the disk, and a large one's temp file is
+	// thrown away unsynced. place checks again under the lock, and
+	// writes and fsyncs then if the blob went in the meantime.
+	if _, err := s.root.Lstat(blobPath(sp.sum)); err != nil {
+		if err := s.durable(sp); err != nil {
+			return quarantine.Meta{}, quarantine.Entry{}, err
+		}
+	}
 
 	if m.Received.IsZero() {
 		m.Received = s.now()
@@ -418,7 +512,7 @@ func (s *Store) Put(ctx context.Context, m quarantine.Meta, r io.Reader) (quaran
 		m.Delivery = quarantine.DeliveryPending
 	}
 	m.ID = quarantine.NewID(m.Received)
-	m.SHA256, m.Size = sum, size
+	m.SHA256, m.Size = sp.sum, sp.size
 	if len(m.To) == 0 {
 		m.To = nil
 	}
@@ -429,17 +523,23 @@ func (s *Store) Put(ctx context.Context, m quarantine.Meta, r io.Reader) (quaran
 		m.Report = nil
 	}
 
+	var ent quarantine.Entry
 	err = s.writeTx(ctx, func(tx *sql.Tx) error {
-		created, err := s.place(tmp, sum)
+		created, err := s.place(sp)
 		if err != nil {
 			return err
 		}
 		err = s.insert(ctx, tx, m)
+		if err == nil && ev != nil {
+			e := *ev
+			e.Item = m.ID
+			ent, err = s.appendTx(ctx, tx, e)
+		}
 		if err != nil && created {
 			// Still under the write lock: nobody else can have seen the
 			// new blob, so it goes with the failed row.
-			if rerr := s.root.Remove(blobPath(sum)); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
-				s.log.Warn("quarantine: cannot remove the blob of a failed put", "sha256", sum, "err", rerr)
+			if rerr := s.root.Remove(blobPath(sp.sum)); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
+				s.log.Warn("quarantine: cannot remove the blob of a failed put", "sha256", sp.sum, "err", rerr)
 			}
 		}
 		return err
@@ -447,95 +547,203 @@ func (s *Store) Put(ctx context.Context, m quarantine.Meta, r io.Reader) (quaran
 	// A failed commit after the blob was placed leaves it unreferenced (the
 	// lock is gone, so it cannot be removed safely here); Fsck collects it.
 	if err != nil {
-		return quarantine.Meta{}, fmt.Errorf("local: put: %w", dbErr(err))
+		return quarantine.Meta{}, quarantine.Entry{}, dbErr(err)
 	}
-	return m, nil
+	return m, ent, nil
 }
 
-// spool streams r through SHA-256 and the codec into a new temp file, which
-// it fsyncs. It returns the temp file's root-relative name; on error it has
-// removed it.
-func (s *Store) spool(ctx context.Context, r io.Reader) (name string, sum string, size int64, err error) {
+// spoolMem is how much encoded data spool keeps in memory before it
+// creates the temp file: a typical mail is written to disk once, straight
+// into the temp file that becomes its blob, and only if it is new.
+const spoolMem = 256 << 10
+
+// spooled is an original encoded by spool: in memory (mem) while small,
+// else in a temp file.
+type spooled struct {
+	mem    *bytes.Buffer // the encoded original while f is nil; pooled
+	name   string        // root-relative temp file name, once created
+	f      *os.File      // the temp file, open until discard
+	sum    string        // hex SHA-256 of the original
+	size   int64         // of the original
+	synced bool          // f has been fsynced
+}
+
+// spoolMems are the in-memory stages; spoolBufs spool's write and read
+// buffers: a Put allocates kilobytes, not the 128 KB of two fresh 64 KB
+// buffers.
+var (
+	spoolMems = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+	spoolBufs = sync.Pool{New: func() any { return &spoolBuf{bw: bufio.NewWriterSize(nil, 64<<10), buf: make([]byte, 64<<10)} }}
+)
+
+type spoolBuf struct {
+	bw  *bufio.Writer // to the temp file
+	buf []byte        // reads from the original
+}
+
+// Write is the codec's destination: memory up to spoolMem, then the temp
+// file.
+func (sp *spooled) Write(p []byte) (int, error) {
+	if sp.f == nil && sp.mem.Len()+len(p) <= spoolMem {
+		return sp.mem.Write(p)
+	}
+	return 0, errSpill
+}
+
+var errSpill = errors.New("spool: spill to a temp file")
+
+// createTemp creates sp's temp file and moves what sp holds in memory into
+// it (not fsynced).
+func (s *Store) createTemp(sp *spooled) error {
 	tmp := path.Join("tmp", randName()+".tmp")
 	f, err := s.root.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
-		return "", "", 0, fmt.Errorf("creating a temp file: %w", err)
+		return fmt.Errorf("creating a temp file: %w", err)
 	}
-	defer func() {
-		if f != nil {
-			f.Close()
+	sp.name, sp.f = tmp, f
+	if s.hooks.temp != nil {
+		s.hooks.temp()
+	}
+	if err := s.writeHook(); err != nil {
+		return fmt.Errorf("writing the temp file: %w", err)
+	}
+	if _, err := f.Write(sp.mem.Bytes()); err != nil {
+		return fmt.Errorf("writing the temp file: %w", err)
+	}
+	sp.mem.Reset()
+	return nil
+}
+
+// writeHook runs the fault seam that stands for storing the original's
+// bytes (in memory or in the temp file).
+func (s *Store) writeHook() error {
+	if s.hooks.write != nil {
+		return s.hooks.write()
+	}
+	return nil
+}
+
+// durable makes sp's temp file exist (created from memory if need be) and
+// fsyncs it, once.
+func (s *Store) durable(sp *spooled) error {
+	if sp.f == nil {
+		if err := s.createTemp(sp); err != nil {
+			return err
 		}
+	}
+	if sp.synced {
+		return nil
+	}
+	if err := sp.f.Sync(); err != nil {
+		return fmt.Errorf("syncing the temp file: %w", err)
+	}
+	sp.synced = true
+	return nil
+}
+
+// discard closes and removes the temp file, if any (a blob linked from it
+// keeps its data), and releases the memory.
+func (s *Store) discard(sp *spooled) {
+	if sp.f != nil {
+		sp.f.Close()
+		s.root.Remove(sp.name)
+	}
+	if sp.mem != nil {
+		sp.mem.Reset()
+		if sp.mem.Cap() <= 2*spoolMem {
+			spoolMems.Put(sp.mem)
+		}
+		sp.mem = nil
+	}
+}
+
+// spool streams r through SHA-256 and the codec, into memory while the
+// encoded data fits in spoolMem, then into a new temp file (not yet
+// fsynced: see durable). On error it has discarded what it wrote.
+func (s *Store) spool(ctx context.Context, r io.Reader) (sp *spooled, err error) {
+	sp = &spooled{mem: spoolMems.Get().(*bytes.Buffer)}
+	defer func() {
 		if err != nil {
-			s.root.Remove(tmp)
+			s.discard(sp)
+			sp = nil
 		}
 	}()
-	var fw io.Writer = f
-	if s.hooks.write != nil {
-		fw = &hookWriter{w: f, hook: s.hooks.write}
-	}
-	bw := bufio.NewWriterSize(fw, 64<<10)
-	cw, err := s.codec.Writer(bw)
+	b := spoolBufs.Get().(*spoolBuf)
+	defer func() {
+		b.bw.Reset(nil)
+		spoolBufs.Put(b)
+	}()
+	b.bw.Reset(spillWriter{s, sp})
+	cw, err := s.codec.Writer(b.bw)
 	if err != nil {
-		return "", "", 0, fmt.Errorf("writing the temp file: %w", err)
+		return sp, fmt.Errorf("writing the temp file: %w", err)
 	}
 	h := sha256.New()
-	buf := make([]byte, 64<<10)
 	for {
 		if err := ctx.Err(); err != nil {
-			return "", "", 0, err
+			return sp, err
 		}
-		n, rerr := r.Read(buf)
+		n, rerr := r.Read(b.buf)
 		if n > 0 {
-			h.Write(buf[:n])
-			if _, err := cw.Write(buf[:n]); err != nil {
-				return "", "", 0, fmt.Errorf("writing the temp file: %w", err)
+			h.Write(b.buf[:n])
+			if _, err := cw.Write(b.buf[:n]); err != nil {
+				return sp, fmt.Errorf("writing the temp file: %w", err)
 			}
-			size += int64(n)
+			sp.size += int64(n)
 		}
 		if rerr == io.EOF {
 			break
 		}
 		if rerr != nil {
-			return "", "", 0, fmt.Errorf("reading the original: %w", rerr)
+			return sp, fmt.Errorf("reading the original: %w", rerr)
 		}
 	}
 	if err := cw.Close(); err != nil {
-		return "", "", 0, fmt.Errorf("writing the temp file: %w", err)
+		return sp, fmt.Errorf("writing the temp file: %w", err)
 	}
-	if err := bw.Flush(); err != nil {
-		return "", "", 0, fmt.Errorf("writing the temp file: %w", err)
+	if err := b.bw.Flush(); err != nil {
+		return sp, fmt.Errorf("writing the temp file: %w", err)
 	}
-	if err := f.Sync(); err != nil {
-		return "", "", 0, fmt.Errorf("syncing the temp file: %w", err)
-	}
-	err = f.Close()
-	f = nil
-	if err != nil {
-		return "", "", 0, fmt.Errorf("closing the temp file: %w", err)
-	}
-	return tmp, hex.EncodeToString(h.Sum(nil)), size, nil
+	sp.sum = hex.EncodeToString(h.Sum(nil))
+	return sp, nil
 }
 
-type hookWriter struct {
-	w    io.Writer
-	hook func() error
+// spillWriter is what spool's bufio.Writer flushes into: sp's memory
+// while it fits, else the temp file, created on the first spill.
+type spillWriter struct {
+	s  *Store
+	sp *spooled
 }
 
-func (h *hookWriter) Write(p []byte) (int, error) {
-	if err := h.hook(); err != nil {
+func (w spillWriter) Write(p []byte) (int, error) {
+	if err := w.s.writeHook(); err != nil {
 		return 0, err
 	}
-	return h.w.Write(p)
+	if n, err := w.sp.Write(p); err != errSpill {
+		return n, err
+	}
+	if w.sp.f == nil {
+		if err := w.s.createTemp(w.sp); err != nil {
+			return 0, err
+		}
+	}
+	return w.sp.f.Write(p)
 }
 
-// place puts the temp file tmp at the content address of sum, unless a blob
-// is there already, and makes that durable. It reports whether it created
-// the blob. The caller holds the write lock.
-func (s *Store) place(tmp, sum string) (created bool, err error) {
-	dst := blobPath(sum)
+// place puts the original spooled in sp at the content address of its
+// hash, unless a blob is there already, and makes that durable: the temp
+// file is written (if sp is still in memory) and fsynced before it is
+// linked, and each directory that got a new entry (the blob's, and the
+// parents of directories created here) is fsynced after. It reports
+// whether it created the blob. The caller holds the write lock.
+func (s *Store) place(sp *spooled) (created bool, err error) {
+	dst := blobPath(sp.sum)
 	if _, err := s.root.Lstat(dst); err == nil {
 		return false, nil // same content kept already (or a crash leftover, complete: it was fsynced before it got there)
 	} else if !errors.Is(err, fs.ErrNotExist) {
+		return false, err
+	}
+	if err := s.durable(sp); err != nil {
 		return false, err
 	}
 	d1, d2 := path.Dir(path.Dir(dst)), path.Dir(dst)
@@ -553,13 +761,13 @@ func (s *Store) place(tmp, sum string) (created bool, err error) {
 	// follows to the blob. Without hard links, rename; a full Fsck then
 	// finds such orphans.
 	if s.linkOK {
-		err = s.root.Link(tmp, dst)
+		err = s.root.Link(sp.name, dst)
 		if err != nil && !errors.Is(err, fs.ErrExist) && (errors.Is(err, errors.ErrUnsupported) || errors.Is(err, fs.ErrPermission)) {
 			s.linkOK = false
 		}
 	}
 	if !s.linkOK {
-		err = s.root.Rename(tmp, dst)
+		err = s.root.Rename(sp.name, dst)
 	}
 	if err != nil {
 		return false, err
@@ -586,21 +794,23 @@ func (s *Store) insert(ctx context.Context, tx *sql.Tx, m quarantine.Meta) error
 		report = []byte(m.Report)
 	}
 	rns := nanos(m.Received)
-	_, err := tx.ExecContext(ctx, `INSERT INTO items (id, received, received_ns, origin, client, sender, sender_lc,
-		rcpts, rcpts_lc, subject, size, sha256, outcome, findings, report, delivery, retain_until, retain_ns, legal_hold)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := tx.StmtContext(ctx, s.st.insertItem).ExecContext(ctx,
 		m.ID, fmtTime(m.Received), rns, m.Origin, m.Client, m.From, strings.ToLower(m.From),
 		string(to), rcptsLC(m.To), m.Subject, m.Size, m.SHA256, m.Outcome, string(findings), report, m.Delivery,
 		fmtTime(m.RetainUntil), nanos(m.RetainUntil), m.LegalHold)
 	if err != nil {
 		return err
 	}
-	return insertFindings(ctx, tx, m.ID, rns, m.Findings)
+	return s.insertFindings(ctx, tx, m.ID, rns, m.Findings)
 }
 
-func insertFindings(ctx context.Context, tx *sql.Tx, id string, rns int64, findings []string) error {
+func (s *Store) insertFindings(ctx context.Context, tx *sql.Tx, id string, rns int64, findings []string) error {
+	if len(findings) == 0 {
+		return nil
+	}
+	st := tx.StmtContext(ctx, s.st.insertFinding)
 	for _, f := range findings {
-		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO item_findings (rule, received_ns, id) VALUES (?, ?, ?)`, f, rns, id); err != nil {
+		if _, err := st.ExecContext(ctx, f, rns, id); err != nil {
 			return err
 		}
 	}
@@ -674,7 +884,7 @@ func (s *Store) Stat(ctx context.Context, id string) (quarantine.Meta, error) {
 	if !quarantine.ValidID(id) {
 		return quarantine.Meta{}, notFound(id)
 	}
-	m, err := scanMeta(s.db.QueryRowContext(ctx, `SELECT `+itemCols+` FROM items WHERE id = ?`, id))
+	m, err := scanMeta(s.st.stat.QueryRowContext(ctx, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return m, notFound(id)
 	}
@@ -905,12 +1115,38 @@ func (n nsScanner) Scan(dest ...any) error { return n.rows.Scan(append(dest, n.n
 // Update implements quarantine.Store. fn is called once, inside the write
 // transaction; it must not call the store.
 func (s *Store) Update(ctx context.Context, id string, fn func(*quarantine.Meta) error) error {
-	if !quarantine.ValidID(id) {
-		return notFound(id)
+	_, err := s.update(ctx, id, fn, nil)
+	if err != nil && !errors.Is(err, quarantine.ErrNotFound) {
+		err = fmt.Errorf("local: update %s: %w", id, err)
 	}
+	return err
+}
+
+// UpdateWithEvent implements quarantine.Journal: the row change and the
+// audit entry are written in one transaction. fn is called once, inside
+// it; it must not call the store.
+func (s *Store) UpdateWithEvent(ctx context.Context, id string, fn func(*quarantine.Meta) error, e quarantine.Event) (quarantine.Entry, error) {
+	if err := validEvent(e); err != nil {
+		return quarantine.Entry{}, fmt.Errorf("local: update %s with event: %w", id, err)
+	}
+	ent, err := s.update(ctx, id, fn, &e)
+	if err != nil && !errors.Is(err, quarantine.ErrNotFound) {
+		err = fmt.Errorf("local: update %s with event: %w", id, err)
+	}
+	return ent, err
+}
+
+// update changes item id with fn and, if ev is not nil, appends ev about it
+// in the same transaction. An unknown ID fails with the bare ErrNotFound
+// error of notFound; other errors are unwrapped.
+func (s *Store) update(ctx context.Context, id string, fn func(*quarantine.Meta) error, ev *quarantine.Event) (quarantine.Entry, error) {
+	if !quarantine.ValidID(id) {
+		return quarantine.Entry{}, notFound(id)
+	}
+	var ent quarantine.Entry
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
 		var rns int64
-		old, err := scanMeta(nsScanner2{tx.QueryRowContext(ctx, `SELECT `+itemCols+`, received_ns FROM items WHERE id = ?`, id), &rns})
+		old, err := scanMeta(nsScanner2{tx.StmtContext(ctx, s.st.selectForUpdate).QueryRowContext(ctx, id), &rns})
 		if errors.Is(err, sql.ErrNoRows) {
 			return notFound(id)
 		}
@@ -936,24 +1172,35 @@ func (s *Store) Update(ctx context.Context, id string, fn func(*quarantine.Meta)
 			report = []byte(m.Report)
 		}
 		m.RetainUntil = canon(m.RetainUntil)
-		if _, err := tx.ExecContext(ctx, `UPDATE items SET outcome = ?, findings = ?, report = ?, delivery = ?,
-			retain_until = ?, retain_ns = ?, legal_hold = ?, subject = ? WHERE id = ?`,
+		if _, err := tx.StmtContext(ctx, s.st.updateItem).ExecContext(ctx,
 			m.Outcome, string(findings), report, m.Delivery, fmtTime(m.RetainUntil), nanos(m.RetainUntil),
 			m.LegalHold, m.Subject, id); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM item_findings WHERE id = ?`, id); err != nil {
-			return err
+		// The findings index changes only with the findings (a delivery
+		// status update leaves it alone).
+		if !equalStrings(old.Findings, m.Findings) {
+			if _, err := tx.StmtContext(ctx, s.st.deleteFindings).ExecContext(ctx, id); err != nil {
+				return err
+			}
+			if err := s.insertFindings(ctx, tx, id, rns, m.Findings); err != nil {
+				return err
+			}
 		}
-		return insertFindings(ctx, tx, id, rns, m.Findings)
+		if ev != nil {
+			e := *ev
+			e.Item = id
+			ent, err = s.appendTx(ctx, tx, e)
+		}
+		return err
 	})
 	if err != nil {
 		if errors.Is(err, quarantine.ErrNotFound) {
-			return err
+			return quarantine.Entry{}, err
 		}
-		return fmt.Errorf("local: update %s: %w", id, dbErr(err))
+		return quarantine.Entry{}, dbErr(err)
 	}
-	return nil
+	return ent, nil
 }
 
 type nsScanner2 struct {

@@ -33,6 +33,7 @@ var (
 	_ storetest.Inspector     = testStore{}
 	_ storetest.BlobTamperer  = testStore{}
 	_ storetest.Faults        = testStore{}
+	_ storetest.JournalFaults = testStore{}
 	_ storetest.Clock         = testStore{}
 	_ storetest.Clock         = testAudit{}
 	_ storetest.AuditTamperer = testAudit{}
@@ -113,6 +114,18 @@ func (s testStore) Inject(t *testing.T, p storetest.FaultPoint) {
 		t.Fatalf("unknown fault %v", p)
 	}
 	t.Cleanup(func() { s.hooks = hooks{} })
+}
+
+func (s testStore) InjectAudit(t *testing.T) {
+	fired := false
+	s.hooks.audit = func() error {
+		if fired {
+			return nil
+		}
+		fired = true
+		return errors.New("injected: audit insert fails")
+	}
+	t.Cleanup(func() { s.hooks.audit = nil })
 }
 
 func (s testStore) SetClock(now func() time.Time) { s.now = now }
@@ -365,14 +378,15 @@ func TestCrashWindows(t *testing.T) {
 	// spoolAndPlace does what Put does up to the commit, and stops.
 	spoolAndPlace := func(t *testing.T, s *Store, b []byte) (tmp, sum string) {
 		t.Helper()
-		tmp, sum, _, err := s.spool(ctx, bytes.NewReader(b))
+		sp, err := s.spool(ctx, bytes.NewReader(b))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.place(tmp, sum); err != nil {
+		if _, err := s.place(sp); err != nil {
 			t.Fatal(err)
 		}
-		return tmp, sum
+		sp.f.Close()
+		return sp.name, sp.sum
 	}
 
 	t.Run("after the blob is placed, before the commit", func(t *testing.T) {
@@ -399,11 +413,18 @@ func TestCrashWindows(t *testing.T) {
 		s := openStore(t, dir, Options{})
 		b := randBytes(50 << 10)
 		m := put(t, s, b)
-		tmp, sum, _, err := s.spool(ctx, bytes.NewReader(b))
+		sp, err := s.spool(ctx, bytes.NewReader(b))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if created, err := s.place(tmp, sum); err != nil || created {
+		// A small original stays in memory when its content is kept
+		// already; a large one has a temp file by now.
+		if err := s.durable(sp); err != nil {
+			t.Fatal(err)
+		}
+		sp.f.Close()
+		tmp := sp.name
+		if created, err := s.place(sp); err != nil || created {
 			t.Fatalf("place: created %v, %v", created, err)
 		}
 		s.Close()
@@ -502,6 +523,44 @@ func TestCrashWindows(t *testing.T) {
 			t.Errorf("Get of an item whose blob is missing: %v", err)
 		}
 	})
+}
+
+// TestSpool: a small original stays in memory until it is known to be
+// new, so content kept already costs no temp file; a large one spills to
+// its temp file as it streams.
+func TestSpool(t *testing.T) {
+	dir := t.TempDir()
+	s := openStore(t, dir, Options{})
+	temps := 0
+	s.hooks.temp = func() { temps++ }
+	small, large := randBytes(100<<10), randBytes(spoolMem+100<<10) // random: DEFLATE cannot shrink them
+	for _, tc := range []struct {
+		name  string
+		b     []byte
+		temps int
+	}{
+		{"small, new", small, 1},
+		{"small, kept already", small, 0},
+		{"large, new", large, 1},
+		{"large, kept already", large, 1}, // spilled, thrown away unsynced
+		{"empty, new", nil, 1},
+		{"empty, kept already", nil, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			temps = 0
+			m := put(t, s, tc.b)
+			if temps != tc.temps {
+				t.Errorf("%d temp files created, want %d", temps, tc.temps)
+			}
+			if got, err := read(t, s, m.ID); err != nil || !bytes.Equal(got, tc.b) {
+				t.Errorf("round trip: %v", err)
+			}
+			if ents, _ := os.ReadDir(filepath.Join(dir, "tmp")); len(ents) != 0 {
+				t.Errorf("tmp/ not empty after Put: %v", ents)
+			}
+		})
+	}
+	noGarbage(t, s)
 }
 
 func list(t *testing.T, s *Store) []string {

@@ -19,9 +19,10 @@
 // on read, that a crash between storing the bytes and writing the index
 // leaves nothing visible, that an edited audit entry is detected. For those
 // the suite looks, with type assertions, for optional interfaces on the value
-// open returns: [Inspector], [BlobTamperer], [Faults], [AuditTamperer] and
-// [Clock]. A backend's test offers them on a small wrapper that embeds its
-// store, so that no test-only method reaches the production API:
+// open returns: [Inspector], [BlobTamperer], [Faults], [JournalFaults],
+// [AuditTamperer] and [Clock]. A backend's test offers them on a small
+// wrapper that embeds its store, so that no test-only method reaches the
+// production API:
 //
 //	type testStore struct{ *local.Store }
 //	func (s testStore) Garbage(ctx context.Context) ([]string, error) { … }
@@ -29,6 +30,15 @@
 // A subtest whose hook is missing is skipped with a message naming the hook,
 // so a new backend can grow into the suite; a finished backend offers all of
 // them and skips nothing.
+//
+// # Journal
+//
+// RunStore also checks quarantine.Journal when the value open returns
+// implements it (that value must then implement quarantine.Audit too):
+// an item change and its event are written together or not at all, the
+// event names the item, the chain stays valid, and concurrent Journal,
+// Store and Audit calls keep one chain. A backend without Journal skips
+// these subtests.
 //
 // # Contract details the suite pins down
 //

@@ -88,3 +88,14 @@ type AuditTamperer interface {
 type Clock interface {
 	SetClock(now func() time.Time)
 }
+
+// JournalFaults injects failures into the audit half of a
+// quarantine.Journal call, so that the suite can check that the item change
+// made before it in the same transaction is undone.
+type JournalFaults interface {
+	// InjectAudit makes the next audit entry the backend writes fail,
+	// once, with an error, taking the backend's ordinary error path; in a
+	// Journal call that is after the item change has been made inside the
+	// transaction. The fault is disarmed when t ends if it has not fired.
+	InjectAudit(t *testing.T)
+}

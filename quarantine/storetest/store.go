@@ -47,6 +47,7 @@ func RunStore(t *testing.T, open func(t *testing.T) quarantine.Store) {
 	t.Run("Faults", func(t *testing.T) { testFaults(t, open) })
 	t.Run("Concurrent", func(t *testing.T) { testConcurrent(t, open(t)) })
 	t.Run("Corrupt", func(t *testing.T) { testCorrupt(t, open(t)) })
+	t.Run("Journal", func(t *testing.T) { testJournal(t, open) })
 }
 
 // ---- helpers ----
