@@ -89,7 +89,8 @@ type SMTP struct {
 	MaxRecipients int `toml:"max_recipients"`
 	// MaxSessions open at once; over it, 421 at connect. Default 64.
 	MaxSessions int `toml:"max_sessions"`
-	// MaxSanitizing messages in the engine at once; over it, 451. Default 4.
+	// MaxSanitizing messages in the engine at once; over it, 451. Default 32
+	// (Postfix opens up to 20 connections to one destination by default).
 	MaxSanitizing int `toml:"max_sanitizing"`
 	// ReadTimeout per command or data line. Default 5m.
 	ReadTimeout Duration `toml:"read_timeout"`
@@ -272,7 +273,7 @@ func Default() *Config {
 			MaxMessageSize: 50 << 20,
 			MaxRecipients:  1000,
 			MaxSessions:    64,
-			MaxSanitizing:  4,
+			MaxSanitizing:  32,
 			ReadTimeout:    Duration(5 * time.Minute),
 			SessionTimeout: Duration(30 * time.Minute),
 			NextHopTimeout: Duration(2 * time.Minute),

@@ -41,7 +41,7 @@ type Config struct {
 	MaxRecipients   int   // default 1000
 	MaxLineLength   int   // default 2000 (RFC 5321 allows 1000; some MTAs exceed it)
 	MaxSessions     int   // concurrent connections; over it: 421 at connect. Default 64
-	MaxSanitizing   int   // concurrent messages in the engine; over it: 451 at once. Default 2×GOMAXPROCS
+	MaxSanitizing   int   // concurrent messages in the engine; over it: 451 at once. Default 32
 	MaxReceived     int   // Received lines before a loop is assumed (554 5.4.6). Default 30
 
 	ReadTimeout    time.Duration // per command / data line. Default 5m (RFC 5321 4.5.3.2)
@@ -84,7 +84,7 @@ func (c Config) Defaults() Config {
 	def(&c.MaxRecipients, 1000)
 	def(&c.MaxLineLength, 2000)
 	def(&c.MaxSessions, 64)
-	def(&c.MaxSanitizing, 4)
+	def(&c.MaxSanitizing, 32)
 	def(&c.MaxReceived, 30)
 	dur := func(p *time.Duration, v time.Duration) {
 		if *p <= 0 {
