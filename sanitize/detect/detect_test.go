@@ -105,7 +105,6 @@ var fixtureKinds = map[string]Kind{
 	"iso2022jp.txt": Text,
 	"list.csv":      CSV,
 	"list.tsv":      CSV,
-	"empty.txt":     Empty,
 	"sylk.csv":      Binary,
 	"postscript.ps": Binary,
 	"random.bin":    Binary,
@@ -347,3 +346,13 @@ func (errReaderAt) ReadAt([]byte, int64) (int, error) { return 0, io.ErrUnexpect
 type panicReaderAt struct{}
 
 func (panicReaderAt) ReadAt([]byte, int64) (int, error) { panic("boom") }
+
+// Zero bytes are Empty whatever the name says (no fixture file: an empty
+// file is identical to every other empty file).
+func TestDetectEmpty(t *testing.T) {
+	for _, name := range []string{"empty.txt", "a.pdf", ""} {
+		if got := Detect(bytes.NewReader(nil), 0, name); got != Empty {
+			t.Errorf("Detect(empty, %q) = %s", name, got)
+		}
+	}
+}

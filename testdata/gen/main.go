@@ -154,7 +154,6 @@ func fixtures() []fixture {
 		{"iso2022jp.txt", encode(japanese.ISO2022JP, japaneseText)},
 		{"list.csv", encode(japanese.ShiftJIS, "番号,氏名,住所\r\n1,山田太郎,東京都\r\n")},
 		{"list.tsv", []byte("id\tname\n1\tyamada\n")},
-		{"empty.txt", nil},
 		{"sylk.csv", []byte("ID;PWXL;N;E\r\nC;X1;Y1;K\"hello\"\r\nE\r\n")},
 		{"postscript.ps", []byte("%!PS-Adobe-3.0\n/Times findfont 12 scalefont setfont\n72 720 moveto (hello) show showpage\n")},
 		{"random.bin", randomBytes(4096, 1)},

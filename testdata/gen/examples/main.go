@@ -28,7 +28,6 @@ func main() {
 		"案内_sjis.txt":  sjis(guideText),
 		"議事録.txt":      []byte(minutesText),
 		"請求書.pdf":      fakePE(),
-		"空のファイル.txt":   {},
 		"更新手順.txt.lnk": shortcut(),
 		"入札のご案内.eml":   mailExample(),
 	}
