@@ -52,6 +52,12 @@ type Config struct {
 	// Mail says how mails are turned into text (メールテキスト化).
 	Mail Mail `toml:"mail"`
 
+	// PDF configures the PDF sanitizer.
+	PDF PDF `toml:"pdf"`
+
+	// Office configures the Office (OOXML) sanitizer.
+	Office Office `toml:"office"`
+
 	// Quarantine says where originals and the audit log are kept.
 	Quarantine Quarantine `toml:"quarantine"`
 
@@ -126,6 +132,21 @@ type Quarantine struct {
 	// Keep makes `mugai sanitize` store originals too (the relay and the
 	// file drop always do). Default false.
 	Keep bool `toml:"keep"`
+}
+
+// PDF configures the PDF sanitizer.
+type PDF struct {
+	// Links: "keep" (default) keeps http, https and mailto links;
+	// "remove" removes every link action. javascript: and file: links
+	// never survive either way.
+	Links string `toml:"links"`
+}
+
+// Office configures the Office sanitizer.
+type Office struct {
+	// Hyperlinks: "keep" (default) keeps http, https and mailto hyperlinks;
+	// "strip" removes them all (the text stays).
+	Hyperlinks string `toml:"hyperlinks"`
 }
 
 // Mail configures the mail sanitizer.
@@ -265,6 +286,8 @@ func Default() *Config {
 		HTML:    HTML{Links: LinksText},
 		CSV:     CSV{Formulas: FormulasNeutralize},
 		Mail:    Mail{Mode: MailSanitize, Prefer: PreferText, Notice: NoticeBottom, Charset: CharsetUTF8},
+		PDF:     PDF{Links: "keep"},
+		Office:  Office{Hyperlinks: "keep"},
 		SMTP: SMTP{
 			Listen:         "127.0.0.1:2525",
 			Networks:       []string{"127.0.0.0/8", "::1/128"},
@@ -403,6 +426,8 @@ func (c *Config) validate() []*Error {
 			bad(key, "must be one of %s, not %q", strings.Join(allowed, ", "), v)
 		}
 	}
+	oneOf("pdf.links", c.PDF.Links, "keep", "remove")
+	oneOf("office.hyperlinks", c.Office.Hyperlinks, "keep", "strip")
 	oneOf("mail.mode", c.Mail.Mode, MailSanitize, MailText)
 	oneOf("mail.prefer", c.Mail.Prefer, PreferText, PreferHTML)
 	oneOf("mail.notice", c.Mail.Notice, NoticeBottom, NoticeTop)

@@ -31,6 +31,7 @@ func newEngine(cfg *policy.Config, log *slog.Logger) *sanitize.Engine {
 // policy's per-format options. A kind missing here is blocked with
 // policy.unsupported even when the policy allows it.
 func sanitizers(cfg *policy.Config) map[sanitize.Kind]sanitize.Sanitizer {
+	office := ooxml.New(officeOptions(cfg))
 	return map[sanitize.Kind]sanitize.Sanitizer{
 		detect.Text: text.New(text.Options{}),
 		detect.CSV: csv.New(csv.Options{
@@ -39,13 +40,13 @@ func sanitizers(cfg *policy.Config) map[sanitize.Kind]sanitize.Sanitizer {
 		}),
 		detect.HTML: html.New(htmlOptions(cfg)),
 		detect.EML:  mailSanitizer(cfg),
-		detect.PDF:  pdf.New(pdf.Options{}),
-		detect.DOCX: ooxml.New(ooxml.Options{}),
-		detect.DOCM: ooxml.New(ooxml.Options{}),
-		detect.XLSX: ooxml.New(ooxml.Options{}),
-		detect.XLSM: ooxml.New(ooxml.Options{}),
-		detect.PPTX: ooxml.New(ooxml.Options{}),
-		detect.PPTM: ooxml.New(ooxml.Options{}),
+		detect.PDF:  pdf.New(pdfOptions(cfg)),
+		detect.DOCX: office,
+		detect.DOCM: office,
+		detect.XLSX: office,
+		detect.XLSM: office,
+		detect.PPTX: office,
+		detect.PPTM: office,
 	}
 }
 
@@ -81,6 +82,22 @@ func htmlOptions(cfg *policy.Config) html.Options {
 	}
 	if cfg.Lang == policy.LangEN {
 		o.ImageLabel = "image"
+	}
+	return o
+}
+
+func pdfOptions(cfg *policy.Config) pdf.Options {
+	o := pdf.Options{}
+	if cfg.PDF.Links == "remove" {
+		o.Links = pdf.LinkRemove
+	}
+	return o
+}
+
+func officeOptions(cfg *policy.Config) ooxml.Options {
+	o := ooxml.Options{}
+	if cfg.Office.Hyperlinks == "strip" {
+		o.Hyperlinks = ooxml.HyperlinksStrip
 	}
 	return o
 }
