@@ -100,16 +100,9 @@ func testCorrupt(args []string) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 3
 	}
-	path := filepath.Join(args[0], "blobs", sum[0:2], sum[2:4], sum)
 	codec, _ := quarantine.NewCodec(nil)
-	os.Remove(path)
-	f, err := os.Create(path)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 3
-	}
-	defer f.Close()
-	w, err := codec.Writer(f)
+	var buf bytes.Buffer
+	w, err := codec.Writer(&buf)
 	if err == nil {
 		_, err = w.Write([]byte(strings.Repeat("tampered content\n", 4000)))
 	}
@@ -117,6 +110,21 @@ func testCorrupt(args []string) int {
 		err = w.Close()
 	}
 	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 3
+	}
+	// A small original is kept inline, in the blob_inline table.
+	res, err := db.Exec(`UPDATE blob_inline SET data = ? WHERE sha256 = ?`, buf.Bytes(), sum)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 3
+	}
+	if n, _ := res.RowsAffected(); n == 1 {
+		return 0
+	}
+	path := filepath.Join(args[0], "blobs", sum[0:2], sum[2:4], sum)
+	os.Remove(path)
+	if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 3
 	}

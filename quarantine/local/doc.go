@@ -10,9 +10,10 @@
 // # Layout
 //
 //	dir/index.db         SQLite, WAL mode, synchronous=FULL (plus -wal, -shm)
-//	dir/blobs/ab/cd/<sha256>  originals, content-addressed by the hex SHA-256
-//	                     of the plaintext, in quarantine.Codec format
-//	                     (DEFLATE, AES-256-GCM when a key is set)
+//	dir/blobs/ab/cd/<sha256>  originals larger than InlineMax once encoded,
+//	                     content-addressed by the hex SHA-256 of the
+//	                     plaintext, in quarantine.Codec format (DEFLATE,
+//	                     AES-256-GCM when a key is set)
 //	dir/tmp/             Put's temp files (and links of in-flight blobs)
 //	dir/trash/           blobs being deleted, removed after the commit
 //	dir/audit/<first>-<last>.jsonl  rotated audit entries (see RotateAudit)
@@ -21,6 +22,11 @@
 // leave it, and IDs are checked with quarantine.ValidID before any use; blob
 // paths are built from hashes in the index, never from IDs. Directories are
 // created 0700 and files 0600.
+//
+// Originals whose encoded form (the codec's output, so encrypted at rest
+// like the files) is at most InlineMax (64 KiB) are kept inline, in the
+// blob_inline table of index.db, instead of a blob file. A hash has at most
+// one blob, a file or a row: Put reuses whichever exists.
 //
 // # Schema
 //
@@ -34,22 +40,35 @@
 //	audit(seq INTEGER PRIMARY KEY, time TEXT, type, item, actor, reason, data BLOB, prev, hash)
 //	audit_anchor(seq, hash)        the last rotated-away entry
 //	audit_archives(first, last, file, sha256)
-//	meta(key, value)               schema version, key check
+//	blob_inline(sha256 PRIMARY KEY, data BLOB)  small originals, encoded
+//	meta(key, value)               schema version (2), key check
+//
+// Version 1 had no blob_inline: Open migrates it by creating the empty
+// table, and its blob files are read where they are.
 //
 // Times are stored as quarantine.TimeFormat strings (exact, zone kept) with
 // an integer nanosecond copy for ordering and ranges. The reference count of
 // a blob is the number of items rows with its sha256 (indexed), so it cannot
-// drift from the rows.
+// drift from the rows. Get opens the blob file of the hash or, if there is
+// none, reads its blob_inline row; both go through the codec and the
+// SHA-256 and size check at EOF.
 //
 // # Durability and crash windows
 //
 // Put streams the original through SHA-256 and the codec, into memory while
 // the encoded data is under 256 KB and into a temp file in tmp/ beyond
-// that. If a blob with the same hash exists already, the copy is thrown
-// away unsynced (a small one never touches the disk). Otherwise the temp
-// file is written (if it was still in memory) and fsynced; then, holding
-// the database's write lock (BEGIN IMMEDIATE, which also serialises other
-// processes), Put checks again, hard-links the temp file to its content
+// that. An original whose encoded form is at most InlineMax long goes
+// inline: holding the write lock, Put checks that no blob file has its
+// hash, inserts the blob_inline row (unless there is one) and the index row
+// (and, for PutWithEvent, the audit entry), and commits: one WAL commit,
+// fsynced, and no file at all. A crash leaves the rows or none of them, so
+// an inline original has no crash window of its own. For a larger
+// original, if a blob with the same hash exists already (a file or a
+// blob_inline row), the copy is thrown away unsynced (one still in memory
+// never touches the disk). Otherwise the temp file is written (if it was
+// still in memory) and fsynced; then, holding the database's write lock
+// (BEGIN IMMEDIATE, which also serialises other processes), Put checks
+// again, hard-links the temp file to its content
 // address (writing and fsyncing it first if the blob went in the
 // meantime), fsyncs each directory that got a new entry (the blob's, and
 // the parents of directories it created), inserts the index row (and, for
@@ -69,11 +88,14 @@
 //   - the row and the audit entry of PutWithEvent or UpdateWithEvent are
 //     committed together: after a crash both are there or neither.
 //
-// Delete and Purge move unreferenced blobs into trash/ inside the
-// transaction that removes their rows, commit, then remove them; a failed
-// commit moves them back. A crash in between leaves a trash file that the
-// cleanup moves back (if its blob is still referenced) or removes. Fsck with
-// Full also walks every blob and reports items whose blob is missing.
+// Delete and Purge delete the blob_inline row of each hash left without
+// references in the transaction that removes the items rows (so both go,
+// or neither), and move unreferenced blob files into trash/ inside it,
+// commit, then remove them; a failed commit moves them back. A crash in
+// between leaves a trash file that the cleanup moves back (if its blob is
+// still referenced) or removes. Fsck with Full also walks every blob file,
+// removes blob_inline rows and blob files that no item needs, and reports
+// items that have neither.
 //
 // # Concurrency
 //

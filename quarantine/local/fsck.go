@@ -211,7 +211,9 @@ func (f *fsck) trash() error {
 // blobs walks blobs/ in hash order (ReadDir sorts, and the path starts with
 // the hash) beside the sorted referenced hashes, in constant memory.
 func (f *fsck) blobs() error {
-	rows, err := f.tx.QueryContext(f.ctx, `SELECT DISTINCT sha256 FROM items ORDER BY sha256`)
+	// Hashes kept inline need no file (and a file of one is garbage).
+	rows, err := f.tx.QueryContext(f.ctx, `SELECT DISTINCT sha256 FROM items
+		WHERE sha256 NOT IN (SELECT sha256 FROM blob_inline) ORDER BY sha256`)
 	if err != nil {
 		return err
 	}
@@ -290,8 +292,21 @@ func (f *fsck) blobs() error {
 	return rerr
 }
 
-// rows removes side-table rows whose item is gone.
+// rows removes side-table rows whose item is gone, and inline blobs that
+// no item references.
 func (f *fsck) rows() error {
+	var nb int
+	if err := f.tx.QueryRowContext(f.ctx, `SELECT count(*) FROM blob_inline WHERE sha256 NOT IN (SELECT sha256 FROM items)`).Scan(&nb); err != nil {
+		return err
+	}
+	if nb > 0 {
+		if !f.o.DryRun {
+			if _, err := f.tx.ExecContext(f.ctx, `DELETE FROM blob_inline WHERE sha256 NOT IN (SELECT sha256 FROM items)`); err != nil {
+				return err
+			}
+		}
+		f.rep.Removed = append(f.rep.Removed, fmt.Sprintf("index.db: %d blob_inline rows without an item", nb))
+	}
 	var n int
 	if err := f.tx.QueryRowContext(f.ctx, `SELECT count(*) FROM item_findings WHERE id NOT IN (SELECT id FROM items)`).Scan(&n); err != nil {
 		return err

@@ -73,6 +73,10 @@ type Store struct {
 	log    *slog.Logger
 	linkOK bool // the file system supports hard links
 
+	// inlineMax is the largest encoded original that Put keeps in the
+	// database (blob_inline) instead of a blob file; negative: none.
+	inlineMax int
+
 	// wmu serialises this process's write transactions, so they queue
 	// here instead of spinning on SQLite's busy handler; BEGIN IMMEDIATE
 	// serialises them against other processes.
@@ -92,6 +96,7 @@ type stmts struct {
 	insertItem, insertFinding, deleteFindings *sql.Stmt
 	selectForUpdate, updateItem, stat         *sql.Stmt
 	lastAudit, anchor, insertAudit            *sql.Stmt
+	insertInline, selectInline, inlineExists  *sql.Stmt
 }
 
 func (st *stmts) prepare(ctx context.Context, db *sql.DB) error {
@@ -112,6 +117,9 @@ func (st *stmts) prepare(ctx context.Context, db *sql.DB) error {
 		{&st.anchor, `SELECT seq, hash FROM audit_anchor WHERE one = 1`},
 		{&st.insertAudit, `INSERT INTO audit (seq, time, type, item, actor, reason, data, prev, hash)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+		{&st.insertInline, `INSERT OR IGNORE INTO blob_inline (sha256, data) VALUES (?, ?)`},
+		{&st.selectInline, `SELECT data FROM blob_inline WHERE sha256 = ?`},
+		{&st.inlineExists, `SELECT EXISTS (SELECT 1 FROM blob_inline WHERE sha256 = ?)`},
 	} {
 		var err error
 		if *p.s, err = db.PrepareContext(ctx, p.q); err != nil {
@@ -124,7 +132,8 @@ func (st *stmts) prepare(ctx context.Context, db *sql.DB) error {
 func (st *stmts) close() error {
 	var errs []error
 	for _, s := range []*sql.Stmt{st.insertItem, st.insertFinding, st.deleteFindings, st.selectForUpdate,
-		st.updateItem, st.stat, st.lastAudit, st.anchor, st.insertAudit} {
+		st.updateItem, st.stat, st.lastAudit, st.anchor, st.insertAudit,
+		st.insertInline, st.selectInline, st.inlineExists} {
 		if s != nil {
 			errs = append(errs, s.Close())
 		}
@@ -148,7 +157,13 @@ var (
 	_ quarantine.Journal = (*Store)(nil)
 )
 
-const schemaVersion = "1"
+// schemaVersion 2 added blob_inline; a version 1 store is migrated by
+// creating the (empty) table: its blob files stay where they are.
+const schemaVersion = "2"
+
+// InlineMax is the largest encoded (compressed, encrypted) original that
+// Put stores inline in the database rather than as a blob file.
+const InlineMax = 64 << 10
 
 const schema = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -202,6 +217,10 @@ CREATE TABLE IF NOT EXISTS audit_anchor (
 	seq  INTEGER NOT NULL,
 	hash TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS blob_inline (
+	sha256 TEXT PRIMARY KEY,
+	data   BLOB NOT NULL
+);
 CREATE TABLE IF NOT EXISTS audit_archives (
 	first  INTEGER PRIMARY KEY,
 	last   INTEGER NOT NULL,
@@ -232,6 +251,8 @@ func Open(dir string, opts Options) (*Store, error) {
 		now:    opts.Now,
 		log:    opts.Logger,
 		linkOK: true,
+
+		inlineMax: InlineMax,
 	}
 	if s.ret <= 0 {
 		s.ret = DefaultRetention
@@ -290,6 +311,11 @@ func (s *Store) open(key []byte) error {
 			}
 		case err != nil:
 			return err
+		case v == "1":
+			// The schema above created blob_inline.
+			if _, err := tx.Exec(`UPDATE meta SET value = ? WHERE key = 'schema'`, schemaVersion); err != nil {
+				return err
+			}
 		case v != schemaVersion:
 			return fmt.Errorf("index.db has schema version %s, this build knows %s", v, schemaVersion)
 		}
@@ -494,9 +520,14 @@ func (s *Store) put(ctx context.Context, m quarantine.Meta, r io.Reader, ev *qua
 	// original never reaches the disk, and a large one's temp file is
 	// thrown away unsynced. place checks again under the lock, and
 	// writes and fsyncs then if the blob went in the meantime.
-	if _, err := s.root.Lstat(blobPath(sp.sum)); err != nil {
-		if err := s.durable(sp); err != nil {
-			return quarantine.Meta{}, quarantine.Entry{}, err
+	// A small original goes inline, into the database, in the
+	// transaction of its row: no file, no fsync but the commit's.
+	inline := sp.f == nil && sp.mem.Len() <= s.inlineMax
+	if !inline {
+		if _, err := s.root.Lstat(blobPath(sp.sum)); err != nil {
+			if err := s.durable(sp); err != nil {
+				return quarantine.Meta{}, quarantine.Entry{}, err
+			}
 		}
 	}
 
@@ -525,7 +556,12 @@ func (s *Store) put(ctx context.Context, m quarantine.Meta, r io.Reader, ev *qua
 
 	var ent quarantine.Entry
 	err = s.writeTx(ctx, func(tx *sql.Tx) error {
-		created, err := s.place(sp)
+		var created bool
+		if inline {
+			err = s.placeInline(ctx, tx, sp)
+		} else {
+			created, err = s.place(ctx, tx, sp)
+		}
 		if err != nil {
 			return err
 		}
@@ -736,12 +772,19 @@ func (w spillWriter) Write(p []byte) (int, error) {
 // linked, and each directory that got a new entry (the blob's, and the
 // parents of directories created here) is fsynced after. It reports
 // whether it created the blob. The caller holds the write lock.
-func (s *Store) place(sp *spooled) (created bool, err error) {
+func (s *Store) place(ctx context.Context, tx *sql.Tx, sp *spooled) (created bool, err error) {
 	dst := blobPath(sp.sum)
 	if _, err := s.root.Lstat(dst); err == nil {
 		return false, nil // same content kept already (or a crash leftover, complete: it was fsynced before it got there)
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return false, err
+	}
+	var in bool
+	if err := tx.StmtContext(ctx, s.st.inlineExists).QueryRowContext(ctx, sp.sum).Scan(&in); err != nil {
+		return false, err
+	}
+	if in {
+		return false, nil // same content kept inline
 	}
 	if err := s.durable(sp); err != nil {
 		return false, err
@@ -779,6 +822,19 @@ func (s *Store) place(sp *spooled) (created bool, err error) {
 		}
 	}
 	return true, nil
+}
+
+// placeInline stores the original spooled in memory in sp as a
+// blob_inline row, inside tx, unless a blob of the same content exists
+// already, as a file or a row. The caller holds the write lock.
+func (s *Store) placeInline(ctx context.Context, tx *sql.Tx, sp *spooled) error {
+	if _, err := s.root.Lstat(blobPath(sp.sum)); err == nil {
+		return nil // same content kept as a file (complete: see place)
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	_, err := tx.StmtContext(ctx, s.st.insertInline).ExecContext(ctx, sp.sum, sp.mem.Bytes())
+	return err
 }
 
 func (s *Store) insert(ctx context.Context, tx *sql.Tx, m quarantine.Meta) error {
@@ -901,7 +957,7 @@ func (s *Store) Get(ctx context.Context, id string) (quarantine.Meta, io.ReadClo
 	if err != nil {
 		return m, nil, err
 	}
-	rc, err := s.openBlob(m.SHA256, m.Size)
+	rc, err := s.openBlob(ctx, m.SHA256, m.Size)
 	if err != nil {
 		return m, nil, fmt.Errorf("local: get %s: %w", id, err)
 	}
@@ -910,13 +966,19 @@ func (s *Store) Get(ctx context.Context, id string) (quarantine.Meta, io.ReadClo
 
 // openBlob returns the decoded blob of sum, checking its hash and size as it
 // reaches EOF.
-func (s *Store) openBlob(sum string, size int64) (io.ReadCloser, error) {
+func (s *Store) openBlob(ctx context.Context, sum string, size int64) (io.ReadCloser, error) {
 	if !validSHA(sum) {
 		return nil, fmt.Errorf("%w: bad hash %q in the index", quarantine.ErrCorrupt, sum)
 	}
+	var f io.ReadCloser
 	f, err := s.root.Open(blobPath(sum))
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("%w: the blob %s is missing", quarantine.ErrCorrupt, sum)
+		var data []byte
+		err = s.st.selectInline.QueryRowContext(ctx, sum).Scan(&data)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, fmt.Errorf("%w: the blob %s is missing", quarantine.ErrCorrupt, sum)
+		}
+		f = io.NopCloser(bytes.NewReader(data))
 	}
 	if err != nil {
 		return nil, err
@@ -933,7 +995,7 @@ func (s *Store) openBlob(sum string, size int64) (io.ReadCloser, error) {
 // hash or the size differs from the index.
 type checkReader struct {
 	r    io.ReadCloser
-	f    *os.File
+	f    io.Closer
 	h    hash.Hash
 	want string
 	size int64
@@ -1373,6 +1435,9 @@ func (s *Store) removeTx(ctx context.Context, moved *[]trashed, fn func(*sql.Tx)
 		}
 		if refs > 0 || !validSHA(sum) {
 			continue
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM blob_inline WHERE sha256 = ?`, sum); err != nil {
+			return fail(err)
 		}
 		t := trashed{blob: blobPath(sum), trash: path.Join("trash", sum+"."+randName())}
 		if err := s.root.Rename(t.blob, t.trash); err != nil {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -46,6 +47,14 @@ func openStore(t testing.TB, dir string, o Options) *Store {
 		t.Fatalf("Open: %v", err)
 	}
 	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// openFileStore is openStore with every original in a blob file, for the
+// tests of the file layout and its crash windows.
+func openFileStore(t testing.TB, dir string, o Options) *Store {
+	s := openStore(t, dir, o)
+	s.inlineMax = -1
 	return s
 }
 
@@ -91,7 +100,23 @@ func (s testStore) ReplaceBlob(ctx context.Context, id string, data []byte) erro
 	if err := w.Close(); err != nil {
 		return err
 	}
+	res, err := s.db.ExecContext(ctx, `UPDATE blob_inline SET data = ? WHERE sha256 = ?`, buf.Bytes(), m.SHA256)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 1 {
+		return nil // kept inline
+	}
 	return s.writeFile(blobPath(m.SHA256), buf.Bytes())
+}
+
+// placeTx runs place in a write transaction of its own.
+func placeTx(s *Store, sp *spooled) (created bool, err error) {
+	err = s.writeTx(context.Background(), func(tx *sql.Tx) error {
+		created, err = s.place(context.Background(), tx, sp)
+		return err
+	})
+	return created, err
 }
 
 func (s testStore) Inject(t *testing.T, p storetest.FaultPoint) {
@@ -304,7 +329,7 @@ func TestReopen(t *testing.T) {
 
 func TestLayout(t *testing.T) {
 	dir := t.TempDir()
-	s := openStore(t, dir, Options{})
+	s := openFileStore(t, dir, Options{})
 	b := []byte("two items, one blob")
 	m1, m2 := put(t, s, b), put(t, s, b)
 	p := filepath.Join(dir, "blobs", m1.SHA256[:2], m1.SHA256[2:4], m1.SHA256)
@@ -359,12 +384,12 @@ func TestCrashWindows(t *testing.T) {
 	ctx := context.Background()
 	t.Run("while writing the temp file", func(t *testing.T) {
 		dir := t.TempDir()
-		s := openStore(t, dir, Options{})
+		s := openFileStore(t, dir, Options{})
 		os.WriteFile(filepath.Join(dir, "tmp", "old.tmp"), []byte("MGQ1\x00partial"), 0o600)
 		os.WriteFile(filepath.Join(dir, "tmp", "young.tmp"), []byte("MGQ1\x00in flight elsewhere"), 0o600)
 		ageFile(t, dir, "tmp/old.tmp")
 		s.Close()
-		s = openStore(t, dir, Options{})
+		s = openFileStore(t, dir, Options{})
 		if exists(dir, "tmp/old.tmp") {
 			t.Error("old temp file kept")
 		}
@@ -382,7 +407,7 @@ func TestCrashWindows(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.place(sp); err != nil {
+		if _, err := placeTx(s, sp); err != nil {
 			t.Fatal(err)
 		}
 		sp.f.Close()
@@ -391,14 +416,14 @@ func TestCrashWindows(t *testing.T) {
 
 	t.Run("after the blob is placed, before the commit", func(t *testing.T) {
 		dir := t.TempDir()
-		s := openStore(t, dir, Options{})
+		s := openFileStore(t, dir, Options{})
 		tmp, sum := spoolAndPlace(t, s, randBytes(50<<10))
 		if !exists(dir, blobPath(sum)) {
 			t.Fatal("blob not placed")
 		}
 		s.Close()
 		ageFile(t, dir, tmp)
-		s = openStore(t, dir, Options{})
+		s = openFileStore(t, dir, Options{})
 		if exists(dir, blobPath(sum)) || exists(dir, tmp) {
 			t.Error("the cleanup left the uncommitted blob or its temp file")
 		}
@@ -410,7 +435,7 @@ func TestCrashWindows(t *testing.T) {
 
 	t.Run("before the commit, content shared with a committed item", func(t *testing.T) {
 		dir := t.TempDir()
-		s := openStore(t, dir, Options{})
+		s := openFileStore(t, dir, Options{})
 		b := randBytes(50 << 10)
 		m := put(t, s, b)
 		sp, err := s.spool(ctx, bytes.NewReader(b))
@@ -424,12 +449,12 @@ func TestCrashWindows(t *testing.T) {
 		}
 		sp.f.Close()
 		tmp := sp.name
-		if created, err := s.place(sp); err != nil || created {
+		if created, err := placeTx(s, sp); err != nil || created {
 			t.Fatalf("place: created %v, %v", created, err)
 		}
 		s.Close()
 		ageFile(t, dir, tmp)
-		s = openStore(t, dir, Options{})
+		s = openFileStore(t, dir, Options{})
 		if got, err := read(t, s, m.ID); err != nil || !bytes.Equal(got, b) {
 			t.Errorf("committed item damaged by the cleanup: %v", err)
 		}
@@ -438,7 +463,7 @@ func TestCrashWindows(t *testing.T) {
 
 	t.Run("after the commit, before the temp name is removed", func(t *testing.T) {
 		dir := t.TempDir()
-		s := openStore(t, dir, Options{})
+		s := openFileStore(t, dir, Options{})
 		b := randBytes(50 << 10)
 		m := put(t, s, b)
 		// Put removed its temp name; put one back, as a crash would leave it.
@@ -447,7 +472,7 @@ func TestCrashWindows(t *testing.T) {
 		}
 		s.Close()
 		ageFile(t, dir, "tmp/x.tmp")
-		s = openStore(t, dir, Options{})
+		s = openFileStore(t, dir, Options{})
 		if exists(dir, "tmp/x.tmp") {
 			t.Error("temp link kept")
 		}
@@ -459,12 +484,12 @@ func TestCrashWindows(t *testing.T) {
 
 	t.Run("Delete: after the move to trash, before the commit", func(t *testing.T) {
 		dir := t.TempDir()
-		s := openStore(t, dir, Options{})
+		s := openFileStore(t, dir, Options{})
 		b := randBytes(50 << 10)
 		m := put(t, s, b)
 		os.Rename(filepath.Join(dir, blobPath(m.SHA256)), filepath.Join(dir, "trash", m.SHA256+".abc"))
 		s.Close()
-		s = openStore(t, dir, Options{})
+		s = openFileStore(t, dir, Options{})
 		if got, err := read(t, s, m.ID); err != nil || !bytes.Equal(got, b) {
 			t.Errorf("blob not restored from trash: %v", err)
 		}
@@ -473,14 +498,14 @@ func TestCrashWindows(t *testing.T) {
 
 	t.Run("Delete: after the commit, before the trash is emptied", func(t *testing.T) {
 		dir := t.TempDir()
-		s := openStore(t, dir, Options{})
+		s := openFileStore(t, dir, Options{})
 		m := put(t, s, []byte("deleted"))
 		os.Link(filepath.Join(dir, blobPath(m.SHA256)), filepath.Join(dir, "trash", m.SHA256+".abc"))
 		if err := s.Delete(ctx, m.ID); err != nil {
 			t.Fatal(err)
 		}
 		s.Close()
-		s = openStore(t, dir, Options{})
+		s = openFileStore(t, dir, Options{})
 		if exists(dir, "trash/"+m.SHA256+".abc") {
 			t.Error("trash kept")
 		}
@@ -489,7 +514,7 @@ func TestCrashWindows(t *testing.T) {
 
 	t.Run("blob without row and without evidence (full fsck)", func(t *testing.T) {
 		dir := t.TempDir()
-		s := openStore(t, dir, Options{})
+		s := openFileStore(t, dir, Options{})
 		tmp, sum := spoolAndPlace(t, s, randBytes(1000))
 		os.Remove(filepath.Join(dir, tmp)) // as with rename instead of link
 		young, ysum := spoolAndPlace(t, s, randBytes(1000))
@@ -509,7 +534,7 @@ func TestCrashWindows(t *testing.T) {
 
 	t.Run("missing blob is reported, Get says ErrCorrupt", func(t *testing.T) {
 		dir := t.TempDir()
-		s := openStore(t, dir, Options{})
+		s := openFileStore(t, dir, Options{})
 		m := put(t, s, []byte("soon missing"))
 		os.Remove(filepath.Join(dir, blobPath(m.SHA256)))
 		rep, err := s.Fsck(ctx, FsckOptions{Full: true})
@@ -530,7 +555,7 @@ func TestCrashWindows(t *testing.T) {
 // its temp file as it streams.
 func TestSpool(t *testing.T) {
 	dir := t.TempDir()
-	s := openStore(t, dir, Options{})
+	s := openFileStore(t, dir, Options{})
 	temps := 0
 	s.hooks.temp = func() { temps++ }
 	small, large := randBytes(100<<10), randBytes(spoolMem+100<<10) // random: DEFLATE cannot shrink them
@@ -592,13 +617,13 @@ func TestEncryption(t *testing.T) {
 	}
 	// Without a key the test would see the plaintext: it can tell.
 	clearDir := t.TempDir()
-	put(t, openStore(t, clearDir, Options{}), plain)
+	put(t, openFileStore(t, clearDir, Options{}), plain)
 	if bs := blobs(clearDir); len(bs) != 1 || !bytes.Contains(bs[0], marker) {
 		t.Fatal("unencrypted blob does not show the plaintext: the test cannot tell")
 	}
 
 	dir := t.TempDir()
-	s := openStore(t, dir, Options{Key: key})
+	s := openFileStore(t, dir, Options{Key: key})
 	m := put(t, s, plain)
 	bs := blobs(dir)
 	if len(bs) != 1 {
@@ -621,13 +646,13 @@ func TestEncryption(t *testing.T) {
 	if _, err := Open(dir, Options{Key: key[:16]}); !errors.Is(err, quarantine.ErrKey) {
 		t.Errorf("Open with a short key: %v, want ErrKey", err)
 	}
-	s = openStore(t, dir, Options{Key: key})
+	s = openFileStore(t, dir, Options{Key: key})
 	if got, err := read(t, s, m.ID); err != nil || !bytes.Equal(got, plain) {
 		t.Errorf("after reopen with the key: %v", err)
 	}
 	// A blob encrypted under another key (copied in from another store)
 	// reads as ErrKey.
-	other := testStore{openStore(t, t.TempDir(), Options{Key: randBytes(32)})}
+	other := testStore{openFileStore(t, t.TempDir(), Options{Key: randBytes(32)})}
 	om := put(t, other.Store, plain[:1000])
 	ob, _ := os.ReadFile(filepath.Join(other.Dir(), blobPath(om.SHA256)))
 	m2 := put(t, s, plain[:1000])
@@ -1019,4 +1044,147 @@ func (s testStore) plan(t *testing.T, f quarantine.Filter) string {
 	defer func() { s.hooks.listQuery = nil }()
 	s.List(t.Context(), f, func(quarantine.Meta) error { return nil })
 	return out.String()
+}
+
+// inlineRows returns how many blob_inline rows hold sum.
+func inlineRows(t *testing.T, s *Store, sum string) int {
+	t.Helper()
+	var n int
+	if err := s.db.QueryRow(`SELECT count(*) FROM blob_inline WHERE sha256 = ?`, sum).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestInline(t *testing.T) {
+	ctx := t.Context()
+
+	t.Run("small originals stay in the database", func(t *testing.T) {
+		dir := t.TempDir()
+		s := openStore(t, dir, Options{})
+		b := randBytes(5 << 10)
+		m1, m2 := put(t, s, b), put(t, s, b)
+		if exists(dir, blobPath(m1.SHA256)) || inlineRows(t, s, m1.SHA256) != 1 {
+			t.Fatal("a small original is not inline, once")
+		}
+		big := randBytes(InlineMax + 1)
+		mb := put(t, s, big)
+		if !exists(dir, blobPath(mb.SHA256)) || inlineRows(t, s, mb.SHA256) != 0 {
+			t.Fatal("a large original is not a blob file")
+		}
+		for _, c := range []struct {
+			id   string
+			want []byte
+		}{{m1.ID, b}, {m2.ID, b}, {mb.ID, big}} {
+			if got, err := read(t, s, c.id); err != nil || !bytes.Equal(got, c.want) {
+				t.Fatalf("Get %s: %v", c.id, err)
+			}
+		}
+		noGarbage(t, s)
+		if err := s.Delete(ctx, m1.ID); err != nil {
+			t.Fatal(err)
+		}
+		if inlineRows(t, s, m1.SHA256) != 1 {
+			t.Fatal("inline blob dropped while referenced")
+		}
+		if err := s.Delete(ctx, m2.ID); err != nil {
+			t.Fatal(err)
+		}
+		if inlineRows(t, s, m1.SHA256) != 0 {
+			t.Fatal("unreferenced inline blob kept")
+		}
+		noGarbage(t, s)
+	})
+
+	t.Run("dedup with a blob file", func(t *testing.T) {
+		dir := t.TempDir()
+		s := openFileStore(t, dir, Options{})
+		b := randBytes(5 << 10)
+		m1 := put(t, s, b)
+		s.inlineMax = InlineMax
+		m2 := put(t, s, b)
+		if !exists(dir, blobPath(m1.SHA256)) || inlineRows(t, s, m1.SHA256) != 0 {
+			t.Fatal("the blob file was not reused")
+		}
+		c := randBytes(5 << 10)
+		m3 := put(t, s, c)
+		s.inlineMax = -1
+		m4 := put(t, s, c)
+		if exists(dir, blobPath(m3.SHA256)) || inlineRows(t, s, m3.SHA256) != 1 {
+			t.Fatal("the inline blob was not reused")
+		}
+		for _, m := range []quarantine.Meta{m1, m2, m3, m4} {
+			if _, err := read(t, s, m.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		noGarbage(t, s)
+		for _, m := range []quarantine.Meta{m1, m2, m3, m4} {
+			if err := s.Delete(ctx, m.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if exists(dir, blobPath(m1.SHA256)) || inlineRows(t, s, m3.SHA256) != 0 {
+			t.Fatal("blobs kept after the last delete")
+		}
+		noGarbage(t, s)
+	})
+
+	t.Run("fsck removes unreferenced inline rows", func(t *testing.T) {
+		s := openStore(t, t.TempDir(), Options{})
+		sum := strings.Repeat("ab", 32)
+		if _, err := s.db.Exec(`INSERT INTO blob_inline (sha256, data) VALUES (?, x'00')`, sum); err != nil {
+			t.Fatal(err)
+		}
+		if g, _ := (testStore{s}).Garbage(ctx); len(g) != 1 {
+			t.Fatalf("Garbage = %q", g)
+		}
+		if _, err := s.Fsck(ctx, FsckOptions{Full: true}); err != nil {
+			t.Fatal(err)
+		}
+		if inlineRows(t, s, sum) != 0 {
+			t.Fatal("row kept")
+		}
+		noGarbage(t, s)
+	})
+
+	t.Run("encrypted at rest", func(t *testing.T) {
+		s := openStore(t, t.TempDir(), Options{Key: randBytes(32)})
+		marker := []byte("a very recognisable marker line\n")
+		m := put(t, s, bytes.Repeat(marker, 20))
+		var data []byte
+		if err := s.db.QueryRow(`SELECT data FROM blob_inline WHERE sha256 = ?`, m.SHA256).Scan(&data); err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Contains(data, marker) {
+			t.Fatal("plaintext in the inline blob")
+		}
+	})
+
+	t.Run("migration from schema 1", func(t *testing.T) {
+		dir := t.TempDir()
+		s := openFileStore(t, dir, Options{})
+		b := randBytes(5 << 10)
+		m := put(t, s, b)
+		if _, err := s.db.Exec(`DROP TABLE blob_inline; UPDATE meta SET value = '1' WHERE key = 'schema'`); err != nil {
+			t.Fatal(err)
+		}
+		s.Close()
+		s = openStore(t, dir, Options{})
+		var v string
+		if err := s.db.QueryRow(`SELECT value FROM meta WHERE key = 'schema'`).Scan(&v); err != nil || v != schemaVersion {
+			t.Fatalf("schema %q, %v", v, err)
+		}
+		if got, err := read(t, s, m.ID); err != nil || !bytes.Equal(got, b) {
+			t.Fatalf("old blob: %v", err)
+		}
+		m2 := put(t, s, b)
+		if inlineRows(t, s, m.SHA256) != 0 {
+			t.Fatal("content of an old blob file stored again inline")
+		}
+		if _, err := read(t, s, m2.ID); err != nil {
+			t.Fatal(err)
+		}
+		noGarbage(t, s)
+	})
 }
