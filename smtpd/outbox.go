@@ -1,6 +1,9 @@
 package smtpd
 
 import (
+	"bufio"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
@@ -10,34 +13,54 @@ import (
 	"time"
 )
 
-// maildir delivers into a Maildir (tmp/, new/, cur/): each message is
-// written to tmp/, fsynced, and renamed into new/, and new/ is fsynced, so a
-// reader never sees a partial message and a crash loses nothing acknowledged.
-type maildir struct {
-	dir  string
-	host string
-	seq  atomic.Uint64
-}
+// maildir delivers the relay's cleared mail into a Maildir.
+type maildir struct{ dir string }
 
 func openMaildir(dir string) (*maildir, error) {
-	for _, sub := range []string{"tmp", "new", "cur"} {
-		if err := os.MkdirAll(filepath.Join(dir, sub), 0o750); err != nil {
-			return nil, fmt.Errorf("smtpd: outbox: %w", err)
-		}
+	if err := makeMaildir(dir); err != nil {
+		return nil, fmt.Errorf("smtpd: outbox: %w", err)
 	}
-	host, _ := os.Hostname()
-	host = strings.NewReplacer("/", "\\057", ":", "\\072").Replace(host)
-	return &maildir{dir: dir, host: host}, nil
+	return &maildir{dir: dir}, nil
 }
 
 // deliver writes msg with a Return-Path line for the envelope sender and
 // returns the new file's name.
-func (m *maildir) deliver(from string, msg io.Reader) (name string, err error) {
-	name = fmt.Sprintf("%d.M%dP%dQ%d.%s", time.Now().Unix(), time.Now().Nanosecond()/1000, os.Getpid(), m.seq.Add(1), m.host)
-	tmp := filepath.Join(m.dir, "tmp", name)
+func (m *maildir) deliver(from string, msg io.Reader) (string, error) {
+	path, err := WriteMaildir(m.dir, func(w io.Writer) error {
+		if _, err := fmt.Fprintf(w, "Return-Path: <%s>\r\n", oneLine(from)); err != nil {
+			return err
+		}
+		_, err := io.Copy(w, msg)
+		return err
+	})
+	return filepath.Base(path), err
+}
+
+func makeMaildir(dir string) error {
+	for _, sub := range []string{"tmp", "new", "cur"} {
+		if err := os.MkdirAll(filepath.Join(dir, sub), 0o750); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// WriteMaildir writes one message into the Maildir dir (created with tmp,
+// new and cur when missing) the way the convention asks: write produces it
+// into tmp/<unique>, which is fsynced and renamed into new/, and new/ is
+// fsynced. So a reader never sees a partial message, a crash loses nothing
+// that was acknowledged, and a failed write leaves nothing in new/. It
+// returns the delivered file's path. Safe for concurrent use, also by
+// several processes on one Maildir.
+func WriteMaildir(dir string, write func(io.Writer) error) (_ string, err error) {
+	if err := makeMaildir(dir); err != nil {
+		return "", err
+	}
+	name := maildirName(time.Now())
+	tmp := filepath.Join(dir, "tmp", name)
 	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o640)
 	if err != nil {
-		return "", fmt.Errorf("smtpd: outbox: %w", err)
+		return "", err
 	}
 	defer func() {
 		if err != nil {
@@ -45,10 +68,11 @@ func (m *maildir) deliver(from string, msg io.Reader) (name string, err error) {
 			os.Remove(tmp)
 		}
 	}()
-	if _, err = fmt.Fprintf(f, "Return-Path: <%s>\r\n", oneLine(from)); err != nil {
+	bw := bufio.NewWriterSize(f, 32<<10)
+	if err = write(bw); err != nil {
 		return "", err
 	}
-	if _, err = io.Copy(f, msg); err != nil {
+	if err = bw.Flush(); err != nil {
 		return "", err
 	}
 	if err = f.Sync(); err != nil {
@@ -57,8 +81,9 @@ func (m *maildir) deliver(from string, msg io.Reader) (name string, err error) {
 	if err = f.Close(); err != nil {
 		return "", err
 	}
-	newDir := filepath.Join(m.dir, "new")
-	if err = os.Rename(tmp, filepath.Join(newDir, name)); err != nil {
+	newDir := filepath.Join(dir, "new")
+	dst := filepath.Join(newDir, name)
+	if err = os.Rename(tmp, dst); err != nil {
 		return "", err
 	}
 	d, err := os.Open(newDir)
@@ -69,5 +94,22 @@ func (m *maildir) deliver(from string, msg io.Reader) (name string, err error) {
 	if err = d.Sync(); err != nil {
 		return "", err
 	}
-	return name, nil
+	return dst, nil
+}
+
+var maildirSeq atomic.Uint64
+
+// maildirName is a unique file name: seconds, microseconds, process ID, a
+// counter and random bits (several processes in one microsecond), then the
+// host name with "/" and ":" escaped as the convention asks.
+func maildirName(now time.Time) string {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "localhost"
+	}
+	host = strings.NewReplacer("/", `\057`, ":", `\072`).Replace(host)
+	var r [4]byte
+	_, _ = rand.Read(r[:])
+	return fmt.Sprintf("%d.M%dP%dQ%dR%s.%s", now.Unix(), now.Nanosecond()/1000, os.Getpid(),
+		maildirSeq.Add(1), hex.EncodeToString(r[:]), host)
 }

@@ -12,12 +12,9 @@ import (
 	"fmt"
 	"io"
 	"net/mail"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/emersion/go-message/textproto"
@@ -25,6 +22,7 @@ import (
 	"github.com/mugai-project/mugai/formats/mail/mailhdr"
 	"github.com/mugai-project/mugai/quarantine"
 	"github.com/mugai-project/mugai/sanitize"
+	"github.com/mugai-project/mugai/smtpd"
 )
 
 // defaultOutbox is where released messages go when neither --outbox nor
@@ -187,69 +185,7 @@ func reportKind(raw json.RawMessage) string {
 // outbox, which is what `mugai serve` does without a next hop.
 func (a *app) deliverRelease(_ context.Context, outbox string, env envelope, write func(io.Writer) error) (string, error) {
 	_ = env // the Maildir keeps no envelope; the message names the recipients
-	return deliverMaildir(outbox, write)
-}
-
-var maildirSeq atomic.Uint64
-
-// deliverMaildir writes one message into the Maildir dir (created with tmp,
-// new and cur when missing) the way the Maildir convention asks: into
-// tmp/<unique>, fsynced, then renamed to new/<unique>, and the directory
-// fsynced. A failed write leaves nothing in new/ and removes the temp file.
-// It returns the path of the delivered file.
-func deliverMaildir(dir string, write func(io.Writer) error) (_ string, err error) {
-	for _, sub := range []string{"tmp", "new", "cur"} {
-		if err := os.MkdirAll(filepath.Join(dir, sub), 0o700); err != nil {
-			return "", err
-		}
-	}
-	name := maildirName(time.Now())
-	tmp := filepath.Join(dir, "tmp", name)
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return "", err
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	bw := bufio.NewWriter(f)
-	if err = write(bw); err != nil {
-		return "", err
-	}
-	if err = bw.Flush(); err != nil {
-		return "", err
-	}
-	if err = f.Sync(); err != nil {
-		return "", err
-	}
-	if err = f.Close(); err != nil {
-		return "", err
-	}
-	dst := filepath.Join(dir, "new", name)
-	if err = os.Rename(tmp, dst); err != nil {
-		return "", err
-	}
-	syncDir(filepath.Join(dir, "new"))
-	return dst, nil
-}
-
-// maildirName is a unique file name: seconds, then microseconds, process
-// ID, a counter and random bits (for several processes in one
-// microsecond), then the host name with "/" and ":" escaped as the
-// convention asks.
-func maildirName(now time.Time) string {
-	host, err := os.Hostname()
-	if err != nil || host == "" {
-		host = "localhost"
-	}
-	host = strings.NewReplacer("/", `\057`, ":", `\072`).Replace(host)
-	var r [4]byte
-	_, _ = rand.Read(r[:])
-	return fmt.Sprintf("%d.M%dP%dQ%dR%s.%s", now.Unix(), now.Nanosecond()/1000, os.Getpid(),
-		maildirSeq.Add(1), hex.EncodeToString(r[:]), host)
+	return smtpd.WriteMaildir(outbox, write)
 }
 
 // release builds the message that carries a released original or part.
