@@ -220,11 +220,7 @@ func (a *app) qList(ctx context.Context, args []string) int {
 
 func (a *app) qShow(ctx context.Context, args []string) int {
 	fs, o := a.opsFlagSet("quarantine show", "usage.quarantine")
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
-		return flagExit(err)
-	}
-	id, code := a.parseID(pos)
+	id, code := a.parseItem(fs, args)
 	if code != exitOK {
 		return code
 	}
@@ -417,11 +413,7 @@ func syncDir(dir string) {
 func (a *app) qDelete(ctx context.Context, args []string) int {
 	fs, o := a.opsFlagSet("quarantine delete", "usage.quarantine")
 	reason := fs.String("reason", "", a.t("flag.q_reason"))
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
-		return flagExit(err)
-	}
-	id, code := a.parseID(pos)
+	id, code := a.parseItem(fs, args)
 	if code != exitOK {
 		return code
 	}
@@ -461,11 +453,7 @@ func (a *app) qHold(ctx context.Context, args []string) int {
 	fs, o := a.opsFlagSet("quarantine hold", "usage.quarantine")
 	off := fs.Bool("off", false, a.t("flag.hold_off"))
 	reason := fs.String("reason", "", a.t("flag.hold_reason"))
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
-		return flagExit(err)
-	}
-	id, code := a.parseID(pos)
+	id, code := a.parseItem(fs, args)
 	if code != exitOK {
 		return code
 	}

@@ -62,11 +62,7 @@ func (a *app) qRelease(ctx context.Context, args []string) int {
 	fs.Var(&to, "to", a.t("flag.to"))
 	part := fs.String("part", "", a.t("flag.part"))
 	outbox := fs.String("outbox", "", a.t("flag.outbox"))
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
-		return flagExit(err)
-	}
-	id, code := a.parseID(pos)
+	id, code := a.parseItem(fs, args)
 	if code != exitOK {
 		return code
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io/fs"
 	"os"
@@ -146,6 +147,15 @@ func (a *app) actor() string {
 		return v
 	}
 	return "uid:" + strconv.Itoa(os.Getuid())
+}
+
+// parseItem parses the flags of a command about one item and its ID.
+func (a *app) parseItem(fs *flag.FlagSet, args []string) (string, int) {
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return "", flagExit(err)
+	}
+	return a.parseID(pos)
 }
 
 // parseID checks an ID given by the operator before it reaches a path or a
