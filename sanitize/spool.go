@@ -176,6 +176,58 @@ func (b *Blob) ReadAt(p []byte, off int64) (int, error) {
 // Reader returns a new reader over the whole content.
 func (b *Blob) Reader() *io.SectionReader { return io.NewSectionReader(b, 0, b.size) }
 
+// Stream returns a new reader over the whole content that also implements
+// io.WriterTo: io.Copy from it writes in-memory content in one call and file
+// content through a pooled buffer, instead of allocating a buffer per copy.
+func (b *Blob) Stream() io.Reader { return &blobStream{b: b} }
+
+type blobStream struct {
+	b   *Blob
+	off int64
+}
+
+func (s *blobStream) Read(p []byte) (int, error) {
+	if s.off >= s.b.size {
+		return 0, io.EOF
+	}
+	n, err := s.b.ReadAt(p[:min(int64(len(p)), s.b.size-s.off)], s.off)
+	s.off += int64(n)
+	if err == io.EOF && s.off < s.b.size {
+		err = io.ErrUnexpectedEOF
+	} else if err == io.EOF && n > 0 {
+		err = nil
+	}
+	return n, err
+}
+
+func (s *blobStream) WriteTo(w io.Writer) (int64, error) {
+	var total int64
+	if s.b.f == nil {
+		n, err := w.Write(s.b.data[min(s.off, s.b.size):])
+		s.off += int64(n)
+		return int64(n), err
+	}
+	bp := copyBufs.Get().(*[]byte)
+	defer copyBufs.Put(bp)
+	for s.off < s.b.size {
+		n, err := s.Read(*bp)
+		if n > 0 {
+			m, werr := w.Write((*bp)[:n])
+			total += int64(m)
+			if werr != nil {
+				return total, werr
+			}
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return total, err
+		}
+	}
+	return total, nil
+}
+
 // Size reports the content length.
 func (b *Blob) Size() int64 { return b.size }
 

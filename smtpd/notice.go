@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mugai-project/mugai/formats/mail/mailhdr"
@@ -16,7 +17,8 @@ import (
 // subjectOf returns the decoded Subject of a spooled message, for the
 // quarantine index (operators search and read it).
 func subjectOf(src *sanitize.Blob) string {
-	br := bufio.NewReaderSize(io.NewSectionReader(src, 0, min(src.Size(), 256<<10)), 16<<10)
+	br := headerReader(src, 256<<10)
+	defer putHeaderReader(br)
 	var subj []byte
 	in := false
 	for {
@@ -92,4 +94,20 @@ func orNone(s, none string) string {
 		return none
 	}
 	return s
+}
+
+// headerPool holds the readers that scan the header of a spooled message
+// (loop check, subject): two per message, pooled.
+var headerPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 16<<10) }}
+
+// headerReader returns a pooled reader over the first max bytes of src.
+func headerReader(src *sanitize.Blob, max int64) *bufio.Reader {
+	br := headerPool.Get().(*bufio.Reader)
+	br.Reset(io.NewSectionReader(src, 0, min(src.Size(), max)))
+	return br
+}
+
+func putHeaderReader(br *bufio.Reader) {
+	br.Reset(nil)
+	headerPool.Put(br)
 }

@@ -70,7 +70,7 @@ func (w *walker) write(dst io.Writer, top *header, text *sanitize.Blob) error {
 			// A message we wrote ourselves: 7-bit, CRLF, short lines, and
 			// RFC 2046 5.2.1 allows no base64 for message/rfc822.
 			fmt.Fprintf(bw, "Content-Transfer-Encoding: 7bit\r\n\r\n")
-			if _, err := io.Copy(bw, a.out.Reader()); err != nil {
+			if _, err := io.Copy(bw, a.out.Stream()); err != nil {
 				return err
 			}
 			continue
@@ -152,11 +152,12 @@ func oneLine(s string) string {
 func (w *walker) composeBody(text *sanitize.Blob) ([]byte, error) {
 	var b bytes.Buffer
 	notice := w.notice()
+	b.Grow(int(min(text.Size(), 1<<30)) + len(notice) + 2)
 	if w.opts.NoticeTop {
 		b.WriteString(notice)
 		b.WriteString("\n")
 	}
-	if _, err := io.Copy(&b, text.Reader()); err != nil {
+	if _, err := io.Copy(&b, text.Stream()); err != nil {
 		return nil, err
 	}
 	if !w.opts.NoticeTop {

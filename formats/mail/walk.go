@@ -325,7 +325,7 @@ func (w *walker) chooseAlternative(alts []alt, path string, sink *textSink) erro
 		return err
 	}
 	sink.html = sink.html || alts[best].sink.html
-	_, err = io.Copy(sink, b.Reader())
+	_, err = io.Copy(sink, b.Stream())
 	return err
 }
 

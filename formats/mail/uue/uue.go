@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"sync"
 
 	"github.com/mugai-project/mugai/sanitize"
 )
@@ -67,17 +68,29 @@ type Block struct {
 // blocks are not errors of Split: they reach fn with Block.Err set. After an
 // error, what was written to text is incomplete.
 func Split(r io.Reader, text io.Writer, lim Limits, fn func(Block) error) error {
-	s := &splitter{
-		br:  bufio.NewReaderSize(r, MaxLine),
-		w:   bufio.NewWriterSize(text, 32<<10),
-		lim: lim.withDefaults(),
-		fn:  fn,
-	}
+	br := readers.Get().(*bufio.Reader)
+	br.Reset(r)
+	w := writers.Get().(*bufio.Writer)
+	w.Reset(text)
+	defer func() {
+		br.Reset(nil)
+		w.Reset(nil)
+		readers.Put(br)
+		writers.Put(w)
+	}()
+	s := &splitter{br: br, w: w, lim: lim.withDefaults(), fn: fn}
 	if err := s.run(); err != nil {
 		return err
 	}
 	return s.w.Flush()
 }
+
+// The line reader and the text writer are large (a whole line must fit) and
+// Split runs for every text part of every message: they are pooled.
+var (
+	readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, MaxLine) }}
+	writers = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 32<<10) }}
+)
 
 // begin is a parsed begin line kept past the read buffer.
 type begin struct {
