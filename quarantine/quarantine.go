@@ -73,8 +73,11 @@ type Filter struct {
 // Store keeps originals. All methods are safe for concurrent use, by
 // goroutines and (for shared backends) by several processes.
 type Store interface {
-	// Put stores the original read from r with m (m.ID, m.SHA256 and
-	// m.Size are set by Put; a Received of zero means now). It is durable
+	// Put stores the original read from r with m (m.SHA256 and m.Size are
+	// set by Put; a Received of zero means now). m.ID is kept when it is a
+	// valid ID the caller made with NewID, so that the caller can name the
+	// item while Put runs (a second Put with the same ID fails); otherwise
+	// Put assigns one. It is durable
 	// when Put returns nil: the data is fsynced and renamed into place (or
 	// committed), the index entry written. A failed or interrupted Put
 	// leaves no visible entry.

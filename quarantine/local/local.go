@@ -81,6 +81,10 @@ type Store struct {
 	// here instead of spinning on SQLite's busy handler; BEGIN IMMEDIATE
 	// serialises them against other processes.
 	wmu sync.Mutex
+	// qmu guards queue, the write transactions waiting for wmu (see
+	// writeTx).
+	qmu   sync.Mutex
+	queue []*txReq
 
 	st stmts // prepared at Open
 
@@ -391,19 +395,125 @@ func (s *Store) Close() error {
 // Dir returns the directory the store was opened on.
 func (s *Store) Dir() string { return s.dir }
 
-// writeTx runs fn in a write transaction (BEGIN IMMEDIATE) and commits.
+// writeTx runs fn in a write transaction (BEGIN IMMEDIATE) and returns
+// once that transaction has committed.
+//
+// Concurrent callers share commits (group commit): a caller that finds the
+// write lock held queues its fn; the holder's successor takes every queued
+// fn and runs them in one transaction, each inside its own savepoint, so a
+// failing fn rolls back alone and the others still commit. One commit, one
+// WAL fsync, for the whole batch. Each caller still returns only after its
+// own writes are durable (or with the error that stopped them).
 func (s *Store) writeTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	req := &txReq{ctx: ctx, fn: fn}
+	s.qmu.Lock()
+	s.queue = append(s.queue, req)
+	s.qmu.Unlock()
+
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
-	tx, err := s.db.BeginTx(ctx, nil)
+	if req.done {
+		return req.err // a previous holder ran it
+	}
+	s.qmu.Lock()
+	batch := s.queue
+	if len(batch) > maxBatch {
+		batch = batch[:maxBatch:maxBatch]
+		s.queue = append([]*txReq(nil), s.queue[maxBatch:]...)
+	} else {
+		s.queue = nil
+	}
+	s.qmu.Unlock()
+	s.runBatch(batch)
+	if !req.done {
+		// Not in the first maxBatch queued: run the rest of the queue up to
+		// and including req, still under the lock.
+		for !req.done {
+			s.qmu.Lock()
+			n := min(len(s.queue), maxBatch)
+			batch := s.queue[:n:n]
+			s.queue = append([]*txReq(nil), s.queue[n:]...)
+			s.qmu.Unlock()
+			s.runBatch(batch)
+		}
+	}
+	return req.err
+}
+
+// maxBatch caps how many queued writes share one transaction.
+const maxBatch = 64
+
+// txReq is one queued write transaction.
+type txReq struct {
+	ctx  context.Context
+	fn   func(*sql.Tx) error
+	err  error
+	done bool // set under wmu
+}
+
+// runBatch runs the batch in one transaction (the caller holds wmu) and
+// sets each request's outcome.
+func (s *Store) runBatch(batch []*txReq) {
+	finish := func(err error) {
+		for _, r := range batch {
+			if !r.done {
+				r.err, r.done = err, true
+			}
+		}
+	}
+	if len(batch) == 1 {
+		r := batch[0]
+		tx, err := s.db.BeginTx(r.ctx, nil)
+		if err == nil {
+			if err = r.fn(tx); err != nil {
+				tx.Rollback()
+			} else {
+				err = tx.Commit()
+			}
+		}
+		finish(err)
+		return
+	}
+	// The shared transaction must not die with one caller's context: each
+	// fn's statements still use that caller's ctx.
+	tx, err := s.db.BeginTx(context.Background(), nil)
 	if err != nil {
-		return err
+		finish(err)
+		return
 	}
-	if err := fn(tx); err != nil {
+	ok := 0
+	for _, r := range batch {
+		if err := r.ctx.Err(); err != nil {
+			r.err, r.done = err, true
+			continue
+		}
+		if _, err := tx.Exec("SAVEPOINT grp"); err != nil {
+			tx.Rollback()
+			finish(err)
+			return
+		}
+		if err := r.fn(tx); err != nil {
+			r.err, r.done = err, true
+			if _, rerr := tx.Exec("ROLLBACK TO grp"); rerr != nil {
+				tx.Rollback()
+				finish(rerr)
+				return
+			}
+		} else {
+			ok++
+		}
+		if _, err := tx.Exec("RELEASE grp"); err != nil {
+			tx.Rollback()
+			finish(err)
+			return
+		}
+	}
+	if ok == 0 {
 		tx.Rollback()
-		return err
+		finish(nil)
+		return
 	}
-	return tx.Commit()
+	finish(tx.Commit())
 }
 
 // ---- times ----
@@ -542,7 +652,9 @@ func (s *Store) put(ctx context.Context, m quarantine.Meta, r io.Reader, ev *qua
 	if m.Delivery == "" {
 		m.Delivery = quarantine.DeliveryPending
 	}
-	m.ID = quarantine.NewID(m.Received)
+	if !quarantine.ValidID(m.ID) {
+		m.ID = quarantine.NewID(m.Received)
+	}
 	m.SHA256, m.Size = sp.sum, sp.size
 	if len(m.To) == 0 {
 		m.To = nil

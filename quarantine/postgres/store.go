@@ -120,7 +120,9 @@ func rollback(tx pgx.Tx) {
 // streams and deduplicates.
 func (s *Store) Put(ctx context.Context, m quarantine.Meta, r io.Reader) (quarantine.Meta, error) {
 	now := s.clock()
-	m.ID = quarantine.NewID(now)
+	if !quarantine.ValidID(m.ID) {
+		m.ID = quarantine.NewID(now)
+	}
 	if m.Received.IsZero() {
 		m.Received = now
 	}

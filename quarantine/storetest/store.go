@@ -34,6 +34,7 @@ func RunStore(t *testing.T, open func(t *testing.T) quarantine.Store) {
 	t.Run("Meta", func(t *testing.T) { testMeta(t, open(t)) })
 	t.Run("Defaults", func(t *testing.T) { testDefaults(t, open(t)) })
 	t.Run("IDs", func(t *testing.T) { testIDs(t, open(t)) })
+	t.Run("CallerID", func(t *testing.T) { testCallerID(t, open(t)) })
 	t.Run("List", func(t *testing.T) { testList(t, open(t)) })
 	t.Run("ListLimit", func(t *testing.T) { testListLimit(t, open(t)) })
 	t.Run("Update", func(t *testing.T) { testUpdate(t, open(t)) })
@@ -238,6 +239,26 @@ func testPutGet(t *testing.T, s quarantine.Store) {
 			checkMeta(t, "Get", gm, got)
 			checkMeta(t, "Stat", stat(t, s, got.ID), got)
 		})
+	}
+}
+
+// testCallerID checks that a valid ID the caller made is kept, and that a
+// second Put with it fails without a second entry.
+func testCallerID(t *testing.T, s quarantine.Store) {
+	m := fullMeta()
+	m.ID = quarantine.NewID(t0)
+	got := put(t, s, m, []byte("named before it was stored"))
+	if got.ID != m.ID {
+		t.Fatalf("Put: ID %q, want the caller's %q", got.ID, m.ID)
+	}
+	if _, b := get(t, s, m.ID); string(b) != "named before it was stored" {
+		t.Fatalf("Get by the caller's ID = %q", b)
+	}
+	if _, err := s.Put(t.Context(), m, strings.NewReader("again")); err == nil {
+		t.Fatal("a second Put with the same ID succeeded")
+	}
+	if _, b := get(t, s, m.ID); string(b) != "named before it was stored" {
+		t.Fatalf("after the refused Put, Get = %q", b)
 	}
 }
 

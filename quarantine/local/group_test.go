@@ -1,0 +1,106 @@
+package local
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/mugai-project/mugai/quarantine"
+)
+
+// TestGroupCommit runs many writers at once, some failing, and checks that
+// each writer's outcome is its own: the rows of the successful ones are
+// there, the failing ones left nothing, and the audit chain written by all
+// of them in shared transactions still verifies.
+func TestGroupCommit(t *testing.T) {
+	s := openStore(t, t.TempDir(), Options{})
+	ctx := context.Background()
+	if _, err := s.db.Exec(`CREATE TABLE scratch (n INTEGER)`); err != nil {
+		t.Fatal(err)
+	}
+	const writers = 200
+	errs := make([]error, writers)
+	var wg sync.WaitGroup
+	for i := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = s.writeTx(ctx, func(tx *sql.Tx) error {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO scratch VALUES (?)`, i); err != nil {
+					return err
+				}
+				if _, err := s.appendTx(ctx, tx, quarantine.Event{Type: "test", Actor: "t", Data: []byte(fmt.Sprintf(`{"i":%d}`, i))}); err != nil {
+					return err
+				}
+				if i%7 == 0 {
+					return errors.New("refused")
+				}
+				return nil
+			})
+		}()
+	}
+	wg.Wait()
+	want := 0
+	for i, err := range errs {
+		if (err != nil) != (i%7 == 0) {
+			t.Fatalf("writer %d: err = %v", i, err)
+		}
+		if err == nil {
+			want++
+		}
+	}
+	var got int
+	if err := s.db.QueryRow(`SELECT count(*) FROM scratch WHERE n % 7 != 0`).Scan(&got); err != nil || got != want {
+		t.Fatalf("rows of successful writers: %d, %v (want %d)", got, err, want)
+	}
+	if err := s.db.QueryRow(`SELECT count(*) FROM scratch WHERE n % 7 = 0`).Scan(&got); err != nil || got != 0 {
+		t.Fatalf("rows of failed writers: %d, %v", got, err)
+	}
+	var cc quarantine.ChainChecker
+	n := 0
+	err := s.Entries(ctx, 1, func(e quarantine.Entry) error {
+		n++
+		return cc.Check(e)
+	})
+	if err != nil || n != want {
+		t.Fatalf("audit after group commits: %d entries, %v (want %d)", n, err, want)
+	}
+}
+
+// TestGroupCommitCancelled checks that a writer whose context is done when
+// its batch runs fails alone.
+func TestGroupCommitCancelled(t *testing.T) {
+	s := openStore(t, t.TempDir(), Options{})
+	if _, err := s.db.Exec(`CREATE TABLE scratch (n INTEGER)`); err != nil {
+		t.Fatal(err)
+	}
+	dead, cancel := context.WithCancel(context.Background())
+	cancel()
+	a := &txReq{ctx: context.Background(), fn: func(tx *sql.Tx) error { _, err := tx.Exec(`INSERT INTO scratch VALUES (1)`); return err }}
+	b := &txReq{ctx: dead, fn: func(tx *sql.Tx) error { _, err := tx.Exec(`INSERT INTO scratch VALUES (2)`); return err }}
+	c := &txReq{ctx: context.Background(), fn: func(tx *sql.Tx) error { _, err := tx.Exec(`INSERT INTO scratch VALUES (3)`); return err }}
+	s.wmu.Lock()
+	s.runBatch([]*txReq{a, b, c})
+	s.wmu.Unlock()
+	if a.err != nil || c.err != nil || !errors.Is(b.err, context.Canceled) {
+		t.Fatalf("errs: %v, %v, %v", a.err, b.err, c.err)
+	}
+	var ns []string
+	rows, err := s.db.Query(`SELECT n FROM scratch ORDER BY n`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var n string
+		rows.Scan(&n)
+		ns = append(ns, n)
+	}
+	if strings.Join(ns, ",") != "1,3" {
+		t.Fatalf("rows %v", ns)
+	}
+}
