@@ -174,38 +174,58 @@ func (ss *session) Data(r io.Reader) error {
 		return ss.reply(554, smtp.EnhancedCode{5, 4, 6}, "Mail loop detected")
 	}
 
-	// The original is durable before anything else happens. With a
-	// Journal, so is its "received" event: one transaction, one commit.
-	// The store then takes two write transactions per message (this one
-	// and the final settle), instead of six.
+	// The original must be durable before anything crosses. Storing it
+	// (with its "received" event, one transaction with a Journal) runs
+	// beside the sanitizer, which only needs its ID: the next hop sees
+	// nothing until the store has answered, and a failed store discards
+	// the sanitized message and answers 451.
 	received := time.Now()
+	qid := quarantine.NewID(received)
 	j := ss.s.journal()
 	m := quarantine.Meta{
-		Received: received, Origin: quarantine.OriginSMTP, Client: ss.client.String(),
+		ID: qid, Received: received, Origin: quarantine.OriginSMTP, Client: ss.client.String(),
 		From: ss.from, To: ss.rcpts, Subject: subjectOf(src), Delivery: quarantine.DeliveryPending,
 	}
 	recv := map[string]any{"trace": ss.trace, "client": ss.client.String(), "from": ss.from, "to": ss.rcpts, "size": src.Size()}
-	var meta quarantine.Meta
-	if j != nil {
-		meta, _, err = j.PutWithEvent(ctx, m, src.Reader(), event("received", recv))
-	} else {
-		meta, err = ss.s.store.Put(ctx, m, src.Reader())
+	type stored struct {
+		meta quarantine.Meta
+		err  error
 	}
-	if err != nil {
-		ss.s.log.Error("quarantine unavailable", "trace", ss.trace, "err", err)
-		return ss.reply(451, smtp.EnhancedCode{4, 3, 0}, "Temporary failure, try again later")
-	}
-	qid := meta.ID
-	if j == nil {
-		recv["size"] = meta.Size
-		ss.s.auditEvent(ctx, "received", qid, recv)
-	}
+	putDone := make(chan stored, 1)
+	go func() {
+		var st stored
+		if j != nil {
+			st.meta, _, st.err = j.PutWithEvent(ctx, m, src.Reader(), event("received", recv))
+		} else {
+			st.meta, st.err = ss.s.store.Put(ctx, m, src.Reader())
+		}
+		putDone <- st
+	}()
 
 	tr := sanitize.Trace{
 		QuarantineID: qid, Received: received, Host: ss.s.cfg.Hostname,
 		Via: fmt.Sprintf("SMTP from %s [%s]", oneLine(ss.helo), ss.client), From: ss.from, To: ss.rcpts,
 	}
 	rep, out, err := ss.s.eng.RunKind(sanitize.WithTrace(ctx, tr), src, "message.eml", "message/rfc822", "eml")
+	st := <-putDone
+	if st.err != nil {
+		if err == nil && out != src {
+			out.Close()
+		}
+		ss.s.log.Error("quarantine unavailable", "trace", ss.trace, "err", st.err)
+		return ss.reply(451, smtp.EnhancedCode{4, 3, 0}, "Temporary failure, try again later")
+	}
+	meta := st.meta
+	if st.meta.ID != qid {
+		// A store that does not keep the caller's ID: the notices name
+		// qid, which the operator will not find. Never expected; say so.
+		ss.s.log.Error("the quarantine store assigned its own ID", "trace", ss.trace, "want", qid, "got", st.meta.ID)
+		qid = st.meta.ID
+	}
+	if j == nil {
+		recv["size"] = meta.Size
+		ss.s.auditEvent(ctx, "received", qid, recv)
+	}
 	if err != nil {
 		ss.s.markUndelivered(ctx, j, qid, ss.trace, nil, "engine: "+err.Error())
 		ss.s.log.Error("engine failed", "trace", ss.trace, "qid", qid, "err", err)
@@ -229,7 +249,7 @@ func (ss *session) Data(r io.Reader) error {
 		msg = bytes.NewReader(ss.s.blockedNotice(rep, src, tr))
 		deliverFrom = "" // a notice goes with the null sender, like a DSN
 	} else {
-		msg = out.Reader()
+		msg = out.Stream()
 	}
 	hopReply, err := ss.deliver(deliverFrom, msg)
 	if err != nil {
@@ -349,7 +369,8 @@ func (s *Server) domainAllowed(rcpt string) bool {
 // looping reports why a message seems to loop: too many Received lines, or
 // our own outcome header already present (a cleared message came back).
 func (s *Server) looping(src *sanitize.Blob) string {
-	br := bufio.NewReaderSize(io.NewSectionReader(src, 0, min(src.Size(), 1<<20)), 16<<10)
+	br := headerReader(src, 1<<20)
+	defer putHeaderReader(br)
 	received := 0
 	for {
 		line, err := br.ReadSlice('\n')
