@@ -98,6 +98,10 @@ type SMTP struct {
 	// MaxSanitizing messages in the engine at once; over it, 451. Default 32
 	// (Postfix opens up to 20 connections to one destination by default).
 	MaxSanitizing int `toml:"max_sanitizing"`
+	// MaxSanitizingBytes caps the total size of the messages in the engine
+	// at once; more wait in line (451 after next_hop_timeout), and one
+	// larger than the cap runs alone. Keeps memory flat. Default 16MB.
+	MaxSanitizingBytes ByteSize `toml:"max_sanitizing_bytes"`
 	// ReadTimeout per command or data line. Default 5m.
 	ReadTimeout Duration `toml:"read_timeout"`
 	// SessionTimeout for a whole connection. Default 30m.
@@ -289,18 +293,19 @@ func Default() *Config {
 		PDF:     PDF{Links: "keep"},
 		Office:  Office{Hyperlinks: "keep"},
 		SMTP: SMTP{
-			Listen:         "127.0.0.1:2525",
-			Networks:       []string{"127.0.0.0/8", "::1/128"},
-			NextHopTLS:     "opportunistic",
-			Outbox:         "./var/outbox",
-			MaxMessageSize: 50 << 20,
-			MaxRecipients:  1000,
-			MaxSessions:    64,
-			MaxSanitizing:  32,
-			ReadTimeout:    Duration(5 * time.Minute),
-			SessionTimeout: Duration(30 * time.Minute),
-			NextHopTimeout: Duration(2 * time.Minute),
-			HoldFile:       "./var/hold",
+			Listen:             "127.0.0.1:2525",
+			Networks:           []string{"127.0.0.0/8", "::1/128"},
+			NextHopTLS:         "opportunistic",
+			Outbox:             "./var/outbox",
+			MaxMessageSize:     50 << 20,
+			MaxRecipients:      1000,
+			MaxSessions:        64,
+			MaxSanitizing:      32,
+			MaxSanitizingBytes: 16 << 20,
+			ReadTimeout:        Duration(5 * time.Minute),
+			SessionTimeout:     Duration(30 * time.Minute),
+			NextHopTimeout:     Duration(2 * time.Minute),
+			HoldFile:           "./var/hold",
 		},
 		Quarantine: Quarantine{
 			Backend:   BackendLocal,

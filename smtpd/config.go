@@ -43,6 +43,11 @@ type Config struct {
 	MaxSessions     int   // concurrent connections; over it: 421 at connect. Default 64
 	MaxSanitizing   int   // concurrent messages in the engine; over it: 451 at once. Default 32
 	MaxReceived     int   // Received lines before a loop is assumed (554 5.4.6). Default 30
+	// MaxSanitizingBytes caps the total size of the messages in the engine
+	// at once; a message waits in line for room (451 4.3.2 after
+	// NextHopTimeout) and one larger than the cap runs alone. It keeps
+	// memory flat when large messages arrive together. Default 16 MiB.
+	MaxSanitizingBytes int64
 
 	ReadTimeout    time.Duration // per command / data line. Default 5m (RFC 5321 4.5.3.2)
 	WriteTimeout   time.Duration // default 1m
@@ -86,6 +91,9 @@ func (c Config) Defaults() Config {
 	def(&c.MaxSessions, 64)
 	def(&c.MaxSanitizing, 32)
 	def(&c.MaxReceived, 30)
+	if c.MaxSanitizingBytes <= 0 {
+		c.MaxSanitizingBytes = 16 << 20
+	}
 	dur := func(p *time.Duration, v time.Duration) {
 		if *p <= 0 {
 			*p = v

@@ -34,6 +34,7 @@ type Server struct {
 
 	sessions  chan struct{} // semaphore of MaxSessions
 	sanitize  chan struct{} // semaphore of MaxSanitizing
+	bytes     *budget       // of MaxSanitizingBytes
 	draining  atomic.Bool
 	limClient *limiter
 	limSender *limiter
@@ -64,6 +65,7 @@ func New(cfg Config, eng *sanitize.Engine, store quarantine.Store, audit quarant
 		cfg: cfg, eng: eng, store: store, audit: audit, log: log,
 		sessions:  make(chan struct{}, cfg.MaxSessions),
 		sanitize:  make(chan struct{}, cfg.MaxSanitizing),
+		bytes:     newBudget(cfg.MaxSanitizingBytes),
 		limClient: newLimiter(cfg.RatePerClient),
 		limSender: newLimiter(cfg.RatePerSender),
 	}

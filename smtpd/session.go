@@ -174,6 +174,16 @@ func (ss *session) Data(r io.Reader) error {
 		return ss.reply(554, smtp.EnhancedCode{5, 4, 6}, "Mail loop detected")
 	}
 
+	// Wait in line for room in the byte budget of the engine.
+	wctx, cancel := context.WithTimeout(ctx, ss.s.cfg.NextHopTimeout)
+	err = ss.s.bytes.acquire(wctx, src.Size())
+	cancel()
+	if err != nil {
+		ss.s.log.Warn("busy: no room in the sanitizing byte budget", "trace", ss.trace, "size", src.Size())
+		return ss.reply(451, smtp.EnhancedCode{4, 3, 2}, "Too busy, try again later")
+	}
+	defer ss.s.bytes.release(src.Size())
+
 	// The original must be durable before anything crosses. Storing it
 	// (with its "received" event, one transaction with a Journal) runs
 	// beside the sanitizer, which only needs its ID: the next hop sees

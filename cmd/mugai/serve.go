@@ -91,21 +91,22 @@ func (a *app) cmdServe(ctx context.Context, args []string) int {
 func smtpConfig(cfg *policy.Config) (smtpd.Config, error) {
 	s := cfg.SMTP
 	c := smtpd.Config{
-		Hostname:        s.Hostname,
-		Domains:         s.Domains,
-		NextHops:        s.NextHops,
-		NextHopTLS:      s.NextHopTLS,
-		Outbox:          s.Outbox,
-		MaxMessageBytes: int64(s.MaxMessageSize),
-		MaxRecipients:   s.MaxRecipients,
-		MaxSessions:     s.MaxSessions,
-		MaxSanitizing:   s.MaxSanitizing,
-		ReadTimeout:     time.Duration(s.ReadTimeout),
-		SessionTimeout:  time.Duration(s.SessionTimeout),
-		NextHopTimeout:  time.Duration(s.NextHopTimeout),
-		RatePerClient:   s.RatePerClient,
-		RatePerSender:   s.RatePerSender,
-		HoldFile:        s.HoldFile,
+		Hostname:           s.Hostname,
+		Domains:            s.Domains,
+		NextHops:           s.NextHops,
+		NextHopTLS:         s.NextHopTLS,
+		Outbox:             s.Outbox,
+		MaxMessageBytes:    int64(s.MaxMessageSize),
+		MaxRecipients:      s.MaxRecipients,
+		MaxSessions:        s.MaxSessions,
+		MaxSanitizing:      s.MaxSanitizing,
+		MaxSanitizingBytes: int64(s.MaxSanitizingBytes),
+		ReadTimeout:        time.Duration(s.ReadTimeout),
+		SessionTimeout:     time.Duration(s.SessionTimeout),
+		NextHopTimeout:     time.Duration(s.NextHopTimeout),
+		RatePerClient:      s.RatePerClient,
+		RatePerSender:      s.RatePerSender,
+		HoldFile:           s.HoldFile,
 	}
 	for _, n := range s.Networks {
 		p, err := netip.ParsePrefix(n)
