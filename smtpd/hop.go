@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
 	"sync"
 	"time"
 
@@ -157,8 +158,11 @@ func (hc *hopConn) data(msg io.Reader) (string, error) {
 		return "", err
 	}
 	if _, err := io.Copy(w, msg); err != nil {
-		w.Close()
-		return "", err
+		// Never end DATA with the dot after a failed read: that would
+		// deliver a truncated message. Dropping the connection makes the
+		// next hop discard the transaction.
+		hc.close()
+		return "", fmt.Errorf("reading the message to send: %w", err)
 	}
 	resp, err := w.CloseWithResponse()
 	if err != nil {
@@ -168,3 +172,42 @@ func (hc *hopConn) data(msg io.Reader) (string, error) {
 }
 
 func (hc *hopConn) close() { hc.c.Close() }
+
+// Send delivers one message, outside any relayed session, to the first of
+// cfg.NextHops that answers (with cfg's TLS policy and timeouts): the
+// release of a quarantined original goes this way. Every recipient must be
+// accepted; otherwise nothing is sent and the error says which was refused.
+// msg is read to its end before the final dot; a read error abandons the
+// transaction. Send returns the next hop's answer.
+func Send(cfg Config, log *slog.Logger, from string, to []string, msg io.Reader) (string, error) {
+	cfg = cfg.Defaults()
+	if len(cfg.NextHops) == 0 {
+		return "", errors.New("smtpd: no next hop configured")
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Hostname == "" {
+		cfg.Hostname, _ = os.Hostname()
+	}
+	p := newHopPool(cfg, log)
+	hc, err := p.get("release")
+	if err != nil {
+		return "", err
+	}
+	defer hc.close()
+	if err := hc.mail(from, nil); err != nil {
+		return "", fmt.Errorf("MAIL FROM: %w", err)
+	}
+	for _, r := range to {
+		if err := hc.rcpt(r, nil); err != nil {
+			return "", fmt.Errorf("RCPT TO <%s>: %w", r, err)
+		}
+	}
+	resp, err := hc.data(msg)
+	if err != nil {
+		return "", err
+	}
+	hc.c.Quit()
+	return resp, nil
+}

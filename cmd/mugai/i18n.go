@@ -185,8 +185,10 @@ Sends a mail file (RFC 5322) over SMTP, to try the relay.
       上書きしません。
   release ID --reason 理由 [--to 宛先] [--part 番号] [--outbox DIR]
       原本 (または --part で指定した MIME の部分。レポートの「@ 2」「@ 1.3」
-      の番号) を宛先 (既定: 元の宛先) に配送します。配送先は今のところ
-      Maildir の送信箱 (既定: 設定 smtp.outbox) です。理由は必須です。
+      の番号) を宛先 (既定: 元の宛先) に配送します。設定に smtp.next_hops
+      があればその中継先へ SMTP で送り、なければ (または --outbox を指定
+      すれば) Maildir の送信箱 (既定: 設定 smtp.outbox) に置きます。
+      理由は必須です。
   delete ID --reason 理由
       項目を削除します。訴訟ホールド中の項目は削除できません (終了コード 1)。
   hold ID [--off] [--reason 理由]
@@ -223,8 +225,9 @@ Operations:
   release ID --reason TEXT [--to ADDR] [--part N] [--outbox DIR]
       Delivers the original (or with --part one MIME part, numbered as in the
       report's "@ 2", "@ 1.3") to the recipients (default: the original
-      ones). For now it goes into the Maildir outbox (default: smtp.outbox).
-      The reason is required.
+      ones): over SMTP to the first of smtp.next_hops that answers, or, with
+      no next hop (or with --outbox), into the Maildir outbox (default:
+      smtp.outbox). The reason is required.
   delete ID --reason TEXT
       Deletes an item. Items under legal hold cannot be deleted (exit 1).
   hold ID [--off] [--reason TEXT]
@@ -337,7 +340,6 @@ Options:
 	"err.no_rcpt":           {"%s には宛先がありません。--to で配送先を指定してください", "%s has no recipients; give one with --to"},
 	"err.part_not_mail":     {"%s はメールではないため --part は使えません", "%s is not a mail, so --part does not apply"},
 	"err.part_missing":      {"部分 %s を %s から取り出せません: %s", "cannot take part %s out of %s: %s"},
-	"warn.release_outbox":   {"注意: smtp.next_hops が設定されていますが、解放したメールはまだ次の中継先へは送らず、送信箱 %s に配送します", "note: smtp.next_hops is set, but released mail does not go to the next hop yet; it goes into the outbox %s"},
 	"err.deliver":           {"配送できませんでした (何も配送していません): %v", "delivery failed (nothing was delivered): %v"},
 
 	"col.id":          {"保全ID", "ID"},

@@ -20,6 +20,7 @@ import (
 	"github.com/emersion/go-message/textproto"
 
 	"github.com/mugai-project/mugai/formats/mail/mailhdr"
+	"github.com/mugai-project/mugai/policy"
 	"github.com/mugai-project/mugai/quarantine"
 	"github.com/mugai-project/mugai/sanitize"
 	"github.com/mugai-project/mugai/smtpd"
@@ -88,9 +89,6 @@ func (a *app) qRelease(ctx context.Context, args []string) int {
 		return code
 	}
 	defer q.Close()
-	if *outbox == "" {
-		*outbox = cmp.Or(q.cfg.SMTP.Outbox, defaultOutbox)
-	}
 	m, err := q.store.Stat(ctx, id)
 	if err != nil {
 		return a.storeFail(id, err)
@@ -124,10 +122,7 @@ func (a *app) qRelease(ctx context.Context, args []string) int {
 	default:
 		write = func(w io.Writer) error { return rel.writeFile(w, rc) }
 	}
-	if len(q.cfg.SMTP.NextHops) > 0 {
-		a.errorf("%s", a.t("warn.release_outbox", *outbox))
-	}
-	where, err := a.deliverRelease(ctx, *outbox, envelope{From: m.From, To: rcpts}, write)
+	where, err := a.deliverRelease(q.cfg, *outbox, envelope{From: m.From, To: rcpts}, write)
 	var pe *partError
 	switch {
 	case errors.As(err, &pe):
@@ -173,15 +168,31 @@ func reportKind(raw json.RawMessage) string {
 
 // deliverRelease hands a released message to its next hop and returns where
 // it went. write produces the message; when it fails nothing is delivered.
-//
-// todo: the SMTP next hop plugs in here. When the policy names a next-hop
-// relay (the smtpd issue), relay the message to it with env as the
-// envelope, and fall back to nothing else: a failed relay is an error, not a
-// silent Maildir delivery. Until then every release goes into the Maildir
-// outbox, which is what `mugai serve` does without a next hop.
-func (a *app) deliverRelease(_ context.Context, outbox string, env envelope, write func(io.Writer) error) (string, error) {
-	_ = env // the Maildir keeps no envelope; the message names the recipients
-	return smtpd.WriteMaildir(outbox, write)
+// With smtp.next_hops set (and no --outbox given), the message goes to the
+// first next hop that answers, with env as the envelope; a failed relay is
+// an error, never a silent Maildir delivery. Otherwise it goes into the
+// Maildir outbox, where `mugai serve` delivers without a next hop.
+func (a *app) deliverRelease(cfg *policy.Config, outbox string, env envelope, write func(io.Writer) error) (string, error) {
+	if outbox != "" || len(cfg.SMTP.NextHops) == 0 {
+		return smtpd.WriteMaildir(cmp.Or(outbox, cfg.SMTP.Outbox, defaultOutbox), write)
+	}
+	// The whole message is built first, so that a part that cannot be cut
+	// out fails before anything is sent.
+	sp := sanitize.NewSpool(cfg.TempDir, 1<<20, 1<<40)
+	defer sp.Close()
+	if err := write(sp); err != nil {
+		return "", err
+	}
+	b, err := sp.Finish()
+	if err != nil {
+		return "", err
+	}
+	defer b.Close()
+	scfg, err := smtpConfig(cfg)
+	if err != nil {
+		return "", err
+	}
+	return smtpd.Send(scfg, nil, env.From, env.To, b.Stream())
 }
 
 // release builds the message that carries a released original or part.
