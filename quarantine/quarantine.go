@@ -166,3 +166,22 @@ type Journal interface {
 	// not call the store.
 	UpdateWithEvent(ctx context.Context, id string, fn func(*Meta) error, e Event) (Entry, error)
 }
+
+type deferSyncKey struct{}
+
+// DeferSync marks the writes made with ctx as bookkeeping after the fact
+// (the outcome and delivery status of a message whose original is already
+// durable): a store may commit them without waiting for the disk and make
+// them durable shortly after (the local store within a second, PostgreSQL
+// with synchronous_commit off). They are visible to readers at once, and a
+// crash of the process loses none of them; only a crash of the machine in
+// that second can. Never use it for Put.
+func DeferSync(ctx context.Context) context.Context {
+	return context.WithValue(ctx, deferSyncKey{}, true)
+}
+
+// SyncDeferred reports whether ctx came from DeferSync.
+func SyncDeferred(ctx context.Context) bool {
+	v, _ := ctx.Value(deferSyncKey{}).(bool)
+	return v
+}

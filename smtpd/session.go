@@ -466,7 +466,12 @@ func (s *Server) recordOutcome(ctx context.Context, qid string, o *outcome) {
 
 // markUndelivered records that nothing reached the next hop: o is the
 // outcome (nil when the engine failed), why the failure.
+//
+// Like markDelivered, it is bookkeeping after the fact (the original is
+// durable already), so its commit does not wait for the disk
+// (quarantine.DeferSync: visible at once, durable within a second).
 func (s *Server) markUndelivered(ctx context.Context, j quarantine.Journal, qid, trace string, o *outcome, why string) {
+	ctx = quarantine.DeferSync(ctx)
 	if j == nil {
 		s.store.Update(ctx, qid, func(m *quarantine.Meta) error { m.Delivery = quarantine.DeliveryUndelivered; return nil })
 		s.auditEvent(ctx, "undelivered", qid, map[string]any{"reason": why})
@@ -480,8 +485,12 @@ func (s *Server) markUndelivered(ctx context.Context, j quarantine.Journal, qid,
 }
 
 // markDelivered records that the cleared message, or for a blocked one the
-// notice, reached the next hop, which answered hopReply.
+// notice, reached the next hop, which answered hopReply. The original is
+// durable already and the next hop has the message: this is bookkeeping
+// after the fact, so its commit does not wait for the disk
+// (quarantine.DeferSync: visible at once, durable within a second).
 func (s *Server) markDelivered(ctx context.Context, j quarantine.Journal, qid, trace string, o *outcome, hopReply string) {
+	ctx = quarantine.DeferSync(ctx)
 	blocked := o.rep.Outcome == sanitize.OutcomeBlocked
 	delivery, typ := quarantine.DeliveryDelivered, "delivered"
 	if blocked {

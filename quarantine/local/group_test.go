@@ -104,3 +104,59 @@ func TestGroupCommitCancelled(t *testing.T) {
 		t.Fatalf("rows %v", ns)
 	}
 }
+
+// TestDeferSync checks the deferred-sync writes: visible at once, durable
+// after Close (which syncs), and the connection they used is back to
+// synchronous=FULL for everyone else.
+func TestDeferSync(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	m, _, err := s.PutWithEvent(ctx, quarantine.Meta{Origin: quarantine.OriginSMTP, From: "a@example.com"}, strings.NewReader("original"), quarantine.Event{Type: "received", Actor: "mugai"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.UpdateWithEvent(quarantine.DeferSync(ctx), m.ID, func(m *quarantine.Meta) error {
+		m.Delivery = quarantine.DeliveryDelivered
+		return nil
+	}, quarantine.Event{Type: "delivered", Actor: "mugai"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !s.lazyPending.Load() {
+		t.Error("a deferred-sync commit is not pending a sync")
+	}
+	if got, err := s.Stat(ctx, m.ID); err != nil || got.Delivery != quarantine.DeliveryDelivered {
+		t.Fatalf("right after the deferred write: %+v, %v", got, err)
+	}
+	// Every pooled connection is back to FULL (2).
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var level int
+			if err := s.db.QueryRow(`PRAGMA synchronous`).Scan(&level); err != nil || level != 2 {
+				t.Errorf("PRAGMA synchronous = %d, %v; want 2 (FULL)", level, err)
+			}
+		}()
+	}
+	wg.Wait()
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if s.lazyPending.Load() {
+		t.Error("Close left deferred writes unsynced")
+	}
+	s2 := openStore(t, dir, Options{})
+	if got, err := s2.Stat(ctx, m.ID); err != nil || got.Delivery != quarantine.DeliveryDelivered {
+		t.Fatalf("after reopening: %+v, %v", got, err)
+	}
+	var cc quarantine.ChainChecker
+	if err := s2.Entries(ctx, 1, cc.Check); err != nil || cc.Seq != 2 {
+		t.Fatalf("audit after reopening: seq %d, %v", cc.Seq, err)
+	}
+}

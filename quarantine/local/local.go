@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -23,6 +24,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mugai-project/mugai/quarantine"
@@ -85,6 +87,10 @@ type Store struct {
 	// writeTx).
 	qmu   sync.Mutex
 	queue []*txReq
+
+	// lazyPending: deferred-sync commits not yet on disk; syncTimer: a
+	// syncLazy is scheduled; closed: Close has run.
+	lazyPending, syncTimer, closed atomic.Bool
 
 	st stmts // prepared at Open
 
@@ -385,6 +391,8 @@ func dbErr(err error) error {
 // Close closes the database and the directory. It is safe to call once.
 func (s *Store) Close() error {
 	var errs []error
+	s.syncLazy()
+	s.closed.Store(true)
 	if s.db != nil {
 		errs = append(errs, s.st.close(), s.db.Close())
 	}
@@ -405,7 +413,7 @@ func (s *Store) Dir() string { return s.dir }
 // WAL fsync, for the whole batch. Each caller still returns only after its
 // own writes are durable (or with the error that stopped them).
 func (s *Store) writeTx(ctx context.Context, fn func(*sql.Tx) error) error {
-	req := &txReq{ctx: ctx, fn: fn}
+	req := &txReq{ctx: ctx, fn: fn, lazy: quarantine.SyncDeferred(ctx)}
 	s.qmu.Lock()
 	s.queue = append(s.queue, req)
 	s.qmu.Unlock()
@@ -449,6 +457,7 @@ type txReq struct {
 	fn   func(*sql.Tx) error
 	err  error
 	done bool // set under wmu
+	lazy bool // quarantine.DeferSync: the commit need not wait for the disk
 }
 
 // runBatch runs the batch in one transaction (the caller holds wmu) and
@@ -461,6 +470,14 @@ func (s *Store) runBatch(batch []*txReq) {
 			}
 		}
 	}
+	lazy := true
+	for _, r := range batch {
+		lazy = lazy && r.lazy
+	}
+	if lazy {
+		s.runLazy(batch, finish)
+		return
+	}
 	if len(batch) == 1 {
 		r := batch[0]
 		tx, err := s.db.BeginTx(r.ctx, nil)
@@ -470,6 +487,9 @@ func (s *Store) runBatch(batch []*txReq) {
 			} else {
 				err = tx.Commit()
 			}
+		}
+		if err == nil {
+			s.lazyPending.Store(false) // this commit's fsync covered them
 		}
 		finish(err)
 		return
@@ -481,6 +501,12 @@ func (s *Store) runBatch(batch []*txReq) {
 		finish(err)
 		return
 	}
+	s.runInTx(tx, batch, finish)
+}
+
+// runInTx runs each request of batch in its own savepoint of tx and
+// commits.
+func (s *Store) runInTx(tx *sql.Tx, batch []*txReq, finish func(error)) {
 	ok := 0
 	for _, r := range batch {
 		if err := r.ctx.Err(); err != nil {
@@ -513,7 +539,92 @@ func (s *Store) runBatch(batch []*txReq) {
 		finish(nil)
 		return
 	}
-	finish(tx.Commit())
+	err := tx.Commit()
+	if err == nil {
+		s.lazyPending.Store(false)
+	}
+	finish(err)
+}
+
+// runLazy runs a batch of deferred-sync writes on a connection switched to
+// synchronous=NORMAL: in WAL mode the commit then writes the WAL without
+// fsync. The next ordinary commit's fsync, or syncLazy within a second,
+// makes them durable.
+func (s *Store) runLazy(batch []*txReq, finish func(error)) {
+	ctx := context.Background()
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		finish(err)
+		return
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "PRAGMA synchronous=NORMAL"); err != nil {
+		finish(err)
+		return
+	}
+	defer func() {
+		if _, err := conn.ExecContext(ctx, "PRAGMA synchronous=FULL"); err != nil {
+			// Never hand a relaxed connection back to the pool.
+			conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+	}()
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		finish(err)
+		return
+	}
+	s.runInTx(tx, batch, func(err error) {
+		if err == nil {
+			s.lazyPending.Store(true)
+			s.scheduleSync()
+		}
+		finish(err)
+	})
+}
+
+// syncWAL fsyncs index.db-wal, where the commits of this store are.
+func (s *Store) syncWAL() error {
+	f, err := s.root.OpenFile("index.db-wal", os.O_RDWR, 0)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil // checkpointed and removed: everything is in index.db
+	}
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return f.Sync()
+}
+
+// lazySyncDelay bounds how long a deferred-sync commit may wait for the
+// disk.
+const lazySyncDelay = time.Second
+
+// scheduleSync arranges for syncLazy to run within lazySyncDelay.
+func (s *Store) scheduleSync() {
+	if s.syncTimer.CompareAndSwap(false, true) {
+		time.AfterFunc(lazySyncDelay, func() {
+			s.syncTimer.Store(false)
+			s.syncLazy()
+		})
+	}
+}
+
+// syncLazy makes deferred-sync commits durable by syncing the WAL file.
+// Close calls it too.
+func (s *Store) syncLazy() {
+	if !s.lazyPending.Swap(false) {
+		return
+	}
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	if s.closed.Load() {
+		return
+	}
+	if err := s.syncWAL(); err != nil {
+		s.lazyPending.Store(true)
+		s.log.Warn("quarantine: syncing deferred writes failed; retrying", "err", err)
+		s.scheduleSync()
+	}
 }
 
 // ---- times ----

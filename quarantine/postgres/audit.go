@@ -31,6 +31,9 @@ func (s *Store) Append(ctx context.Context, ev quarantine.Event) (quarantine.Ent
 		return quarantine.Entry{}, fmt.Errorf("postgres: audit append: %w", err)
 	}
 	defer rollback(tx)
+	if err := deferSync(ctx, tx); err != nil {
+		return quarantine.Entry{}, fmt.Errorf("postgres: audit append: %w", err)
+	}
 	var prev quarantine.Entry
 	if err := tx.QueryRow(ctx, s.q.lockHead).Scan(&prev.Seq, &prev.Hash); err != nil {
 		return quarantine.Entry{}, fmt.Errorf("postgres: audit append: %w", err)

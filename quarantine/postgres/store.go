@@ -553,6 +553,9 @@ func (s *Store) Update(ctx context.Context, id string, fn func(*quarantine.Meta)
 		return fmt.Errorf("postgres: update %s: %w", id, err)
 	}
 	defer rollback(tx)
+	if err := deferSync(ctx, tx); err != nil {
+		return fmt.Errorf("postgres: update %s: %w", id, err)
+	}
 	old, err := scanMeta(tx.QueryRow(ctx, s.q.statForUpdate, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return fmt.Errorf("postgres: %s: %w", id, quarantine.ErrNotFound)
@@ -832,4 +835,16 @@ func nullJSON(r json.RawMessage) []byte {
 // lowerJoin is rcpt_lc: the recipients lower-cased, one per line.
 func lowerJoin(to []string) string {
 	return strings.ToLower(strings.Join(to, "\n"))
+}
+
+// deferSync turns off synchronous_commit for tx when ctx asks for
+// quarantine.DeferSync: the server then confirms the commit before its WAL
+// is flushed (within a few wal_writer_delay), for bookkeeping written after
+// the fact.
+func deferSync(ctx context.Context, tx pgx.Tx) error {
+	if !quarantine.SyncDeferred(ctx) {
+		return nil
+	}
+	_, err := tx.Exec(ctx, "SET LOCAL synchronous_commit TO OFF")
+	return err
 }
