@@ -385,7 +385,7 @@ func ParseReply(reply string) (Result, error) {
 			sig = sig[:i]
 		}
 		if sig == "" {
-			return Result{}, fmt.Errorf("%w: %q", ErrClamd, clip(reply))
+			return Result{}, fmt.Errorf("%w: %w: %q", ErrUnavailable, ErrClamd, clip(reply))
 		}
 		if strings.HasPrefix(sig, "Heuristics.Limits.Exceeded") {
 			return Result{Status: Incomplete, Signature: sig, Reason: "clamd limit exceeded: " + sig}, nil
