@@ -101,7 +101,6 @@ func sessionFake(verdict func([]byte) string) func(net.Conn, *bufio.Reader) {
 	}
 }
 
-
 func TestParseReply(t *testing.T) {
 	cases := []struct {
 		in     string
