@@ -48,6 +48,12 @@ func startFake(t *testing.T, h func(c net.Conn, br *bufio.Reader)) *fake {
 	return f
 }
 
+func (f *fake) nconns() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.conns
+}
+
 func (f *fake) addr() string { return "tcp:" + f.ln.Addr().String() }
 
 func readCmd(br *bufio.Reader) (string, error) {
@@ -190,8 +196,8 @@ func TestSessionReuse(t *testing.T) {
 			t.Fatalf("scan %d: %+v, %v", i, res, err)
 		}
 	}
-	if f.conns != 1 {
-		t.Errorf("%d connections for 3 clean scans, want 1", f.conns)
+	if n := f.nconns(); n != 1 {
+		t.Errorf("%d connections for 3 clean scans, want 1", n)
 	}
 	res, err := c.Scan(t.Context(), strings.NewReader("a BAD one"), 9)
 	if err != nil || res.Signature != "Test.Bad" || !strings.HasPrefix(res.Engine, "ClamAV 1.4.6/27830") {
@@ -310,8 +316,8 @@ func TestMaxSize(t *testing.T) {
 	if res, err := c.ScanStream(t.Context(), strings.NewReader("0123456789A"), -1); err != nil || res.Status != Incomplete {
 		t.Fatalf("actual size: %+v, %v", res, err)
 	}
-	if f.conns > 1 {
-		t.Errorf("%d connections", f.conns)
+	if n := f.nconns(); n > 1 {
+		t.Errorf("%d connections", n)
 	}
 }
 
