@@ -23,7 +23,7 @@ const (
 	DefaultMaxSize     = 100 << 20
 	DefaultChunkSize   = 64 << 10
 	DefaultMaxIdle     = 4
-	DefaultIdleTimeout = 20 * time.Second // below clamd's default IdleTimeout of 30s
+	DefaultIdleTimeout = 20 * time.Second // below clamd's ReadTimeout (120s; Debian 180s), which closes idle sessions
 	DefaultVersionTTL  = time.Minute
 	maxReply           = 4 << 10
 )
@@ -54,7 +54,8 @@ type Config struct {
 	// negative value turns reuse off (one connection per scan).
 	MaxIdle int
 	// IdleTimeout: an idle session older than this is closed instead of
-	// reused. Keep it below clamd's IdleTimeout. Default 20s.
+	// reused. Keep it below clamd's ReadTimeout, after which clamd closes
+	// an idle session. Default 20s.
 	IdleTimeout time.Duration
 	// VersionTTL is how long the VERSION answer named in scan results is
 	// cached. Default 1m.

@@ -148,3 +148,24 @@ func TestRealRestart(t *testing.T) {
 		t.Fatalf("back: %+v, %v", res, err)
 	}
 }
+
+// A pooled session that clamd closed for idleness (after its ReadTimeout,
+// shortened here) is replaced without the caller noticing. Without the
+// retry the second scan fails with a broken pipe.
+func TestRealIdleSession(t *testing.T) {
+	d := clamdtest.Start(t, clamdtest.Options{Extra: []string{"ReadTimeout 1"}})
+	c, err := clamd.New(clamd.Config{Address: d.Address(), Timeout: 5 * time.Second, IdleTimeout: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for i := 0; i < 2; i++ {
+		if i == 1 {
+			time.Sleep(2500 * time.Millisecond) // clamd drops the idle session
+		}
+		res, err := c.ScanStream(t.Context(), bytes.NewReader([]byte("clean text")), 10)
+		if err != nil || res.Status != clamd.Clean {
+			t.Fatalf("scan %d: %+v, %v\n%s", i, res, err, d.Log())
+		}
+	}
+}

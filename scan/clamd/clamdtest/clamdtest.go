@@ -38,10 +38,11 @@ func EICAR() []byte {
 // Options are clamd.conf limits for the test daemon; zero values take the
 // defaults noted.
 type Options struct {
-	StreamMaxLength string // default "12M"
-	MaxFileSize     string // default "15M"
-	MaxScanSize     string // default "40M"
-	MaxRecursion    int    // default 5
+	StreamMaxLength string   // default "12M"
+	MaxFileSize     string   // default "15M"
+	MaxScanSize     string   // default "40M"
+	MaxRecursion    int      // default 5
+	Extra           []string // more clamd.conf lines, e.g. "CommandReadTimeout 1"
 }
 
 // Daemon is a clamd running in the foreground for one test.
@@ -123,8 +124,10 @@ func Start(t testing.TB, o Options) *Daemon {
 		"ScanMail yes",
 		"ScanArchive yes",
 		"ScanOLE2 yes",
-		"",
-	}, "\n")
+	}, "\n") + "\n"
+	for _, l := range o.Extra {
+		conf += l + "\n"
+	}
 	if err := os.WriteFile(filepath.Join(dir, "clamd.conf"), []byte(conf), 0o644); err != nil {
 		t.Fatal(err)
 	}
