@@ -337,6 +337,9 @@ func TestRelayWithClamd(t *testing.T) {
 			t.Errorf("%s: not a notice with the null sender:\n%s", tc.name, msg.data)
 		}
 		body := bodyText(t, msg.data)
+		if i == 0 {
+			t.Logf("notice:\n%s", body)
+		}
 		if !strings.Contains(body, "マルウェア") || !strings.Contains(body, clamdtest.EICARName) || !strings.Contains(body, "malware was detected") {
 			t.Errorf("%s: the notice does not name the detection:\n%s", tc.name, body)
 		}
