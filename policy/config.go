@@ -615,6 +615,10 @@ func (c *Config) EngineLimits() sanitize.Limits {
 // included, as a policy file.
 func (c *Config) WriteTOML(w io.Writer) error {
 	full := *c
+	if full.Scan.Clamd != "" && full.Scan.Required == nil {
+		req := true
+		full.Scan.Required = &req
+	}
 	full.Actions = make(map[string]string)
 	for _, k := range detect.Kinds() {
 		full.Actions[string(k)] = c.Mode(k).String()

@@ -89,8 +89,14 @@ func TestRealClamd(t *testing.T) {
 // sanitizers are the backstop there (docs/clamd.md). Logged below so that a
 // change in clamd shows.
 func TestRealLimits(t *testing.T) {
-	d := clamdtest.Start(t, clamdtest.Options{StreamMaxLength: "1M", MaxFileSize: "512K"})
-	c, err := clamd.New(clamd.Config{Address: d.Address(), Timeout: 10 * time.Second, MaxSize: 8 << 20})
+	d := clamdtest.Start(t, clamdtest.Options{StreamMaxLength: "1M", MaxFileSize: "512K", TCP: true})
+	for _, addr := range []string{d.Address(), d.TCPAddress()} {
+		t.Run(addr[:strings.IndexByte(addr, ':')], func(t *testing.T) { testLimits(t, addr) })
+	}
+}
+
+func testLimits(t *testing.T, addr string) {
+	c, err := clamd.New(clamd.Config{Address: addr, Timeout: 10 * time.Second, MaxSize: 8 << 20})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -43,12 +43,15 @@ type Options struct {
 	MaxScanSize     string   // default "40M"
 	MaxRecursion    int      // default 5
 	Extra           []string // more clamd.conf lines, e.g. "CommandReadTimeout 1"
+	// TCP also listens on a free port of 127.0.0.1 (Daemon.TCPAddress).
+	TCP bool
 }
 
 // Daemon is a clamd running in the foreground for one test.
 type Daemon struct {
 	Dir    string // config, database, socket, log
 	Socket string
+	TCP    string // "127.0.0.1:port" with Options.TCP
 	t      testing.TB
 	bin    string
 	cmd    *exec.Cmd
@@ -125,6 +128,18 @@ func Start(t testing.TB, o Options) *Daemon {
 		"ScanArchive yes",
 		"ScanOLE2 yes",
 	}, "\n") + "\n"
+	if o.TCP {
+		// A free port now; another process could take it before clamd
+		// binds, in which case clamd fails to start and the test says so.
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.TCP = ln.Addr().String()
+		ln.Close()
+		_, port, _ := net.SplitHostPort(d.TCP)
+		conf += "TCPAddr 127.0.0.1\nTCPSocket " + port + "\n"
+	}
 	for _, l := range o.Extra {
 		conf += l + "\n"
 	}
@@ -138,6 +153,15 @@ func Start(t testing.TB, o Options) *Daemon {
 
 // Address is the socket as a mugai clamd address.
 func (d *Daemon) Address() string { return "unix:" + d.Socket }
+
+// TCPAddress is the TCP listener as a mugai clamd address ("" without
+// Options.TCP).
+func (d *Daemon) TCPAddress() string {
+	if d.TCP == "" {
+		return ""
+	}
+	return "tcp:" + d.TCP
+}
 
 // Start (re)starts the daemon and waits for PING.
 func (d *Daemon) Start() {
