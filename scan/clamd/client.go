@@ -322,7 +322,7 @@ func (c *Client) instream(ctx context.Context, s *session, r io.Reader) (res Res
 			break
 		}
 		if rerr != nil {
-			return Result{}, false, false, fmt.Errorf("clamd: reading the content to scan: %w", rerr)
+			return Result{}, false, false, fmt.Errorf("%w: reading the content to scan: %w", ErrUnavailable, rerr)
 		}
 	}
 	g.set(c.cfg.Timeout)
