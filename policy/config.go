@@ -63,6 +63,40 @@ type Config struct {
 
 	// SMTP configures the relay of `mugai serve`.
 	SMTP SMTP `toml:"smtp"`
+
+	// Scan configures malware scanning with clamd (see docs/clamd.md).
+	Scan Scan `toml:"scan"`
+}
+
+// Scan configures the malware scan of each original (and optionally each
+// output) by ClamAV's daemon. Without an address nothing is scanned.
+type Scan struct {
+	// Clamd is the daemon's address: "unix:/run/clamav/clamd.ctl" or
+	// "tcp:host:port". Empty: no malware scan.
+	Clamd string `toml:"clamd"`
+	// Required (default true when clamd is set): when clamd is down, slow or
+	// answers an error, nothing is processed (the relay answers 451 and the
+	// upstream retries; the file drop retries later). false: the item goes
+	// on unscanned with a recorded av.unavailable finding.
+	Required *bool `toml:"required"`
+	// ScanOutputs also scans each sanitized output before it crosses.
+	// Default false.
+	ScanOutputs bool `toml:"scan_outputs"`
+	// Timeout bounds each step of talking to clamd (connecting, sending
+	// each chunk, waiting for the verdict). Default 30s.
+	Timeout Duration `toml:"timeout"`
+	// MaxSize is the largest item sent to clamd; a larger one is blocked
+	// as not fully scanned (av.incomplete). Keep it at or below clamd's
+	// StreamMaxLength. Default 100MB.
+	MaxSize ByteSize `toml:"max_size"`
+}
+
+// IsRequired reports whether a failed scan stops processing.
+func (s Scan) IsRequired() bool {
+	if s.Clamd == "" {
+		return false
+	}
+	return s.Required == nil || *s.Required
 }
 
 // SMTP configures the relay between the Internet-side MTA and the LGWAN
@@ -307,6 +341,10 @@ func Default() *Config {
 			NextHopTimeout:     Duration(2 * time.Minute),
 			HoldFile:           "./var/hold",
 		},
+		Scan: Scan{
+			Timeout: Duration(30 * time.Second),
+			MaxSize: 100 << 20,
+		},
 		Quarantine: Quarantine{
 			Backend:   BackendLocal,
 			Dir:       "./var/quarantine",
@@ -479,6 +517,22 @@ func (c *Config) validate() []*Error {
 			bad("smtp.listen", "%q: want host:port", c.SMTP.Listen)
 		}
 	}
+	if a := c.Scan.Clamd; a != "" {
+		if !validClamdAddress(a) {
+			bad("scan.clamd", "%q: want unix:/path/to/clamd.ctl or tcp:host:port", a)
+		}
+	} else if c.Scan.Required != nil && *c.Scan.Required {
+		bad("scan.required", "scanning cannot be required without scan.clamd")
+	}
+	if c.Scan.Timeout <= 0 {
+		bad("scan.timeout", "must be greater than zero")
+	}
+	if time.Duration(c.Scan.Timeout) > time.Hour {
+		bad("scan.timeout", "%s is longer than an hour", time.Duration(c.Scan.Timeout))
+	}
+	if c.Scan.MaxSize <= 0 {
+		bad("scan.max_size", "must be greater than zero")
+	}
 	for i, r := range c.Mail.Rules {
 		key := fmt.Sprintf("mail.rule[%d]", i+1)
 		if r.RecipientDomain == "" && r.Sender == "" {
@@ -487,6 +541,19 @@ func (c *Config) validate() []*Error {
 		oneOf(key+".mode", r.Mode, MailSanitize, MailText)
 	}
 	return errs
+}
+
+// validClamdAddress accepts "unix:/abs/path", "/abs/path", "tcp:host:port"
+// and "host:port" (the forms package scan/clamd understands).
+func validClamdAddress(a string) bool {
+	switch {
+	case strings.HasPrefix(a, "unix:"):
+		return strings.HasPrefix(strings.TrimPrefix(a, "unix:"), "/")
+	case strings.HasPrefix(a, "/"):
+		return true
+	}
+	host, port, err := net.SplitHostPort(strings.TrimPrefix(a, "tcp:"))
+	return err == nil && host != "" && port != ""
 }
 
 // MailMode returns the mail mode for an envelope: the first matching rule's,
@@ -553,6 +620,10 @@ func (c *Config) EngineLimits() sanitize.Limits {
 // included, as a policy file.
 func (c *Config) WriteTOML(w io.Writer) error {
 	full := *c
+	if full.Scan.Clamd != "" && full.Scan.Required == nil {
+		req := true
+		full.Scan.Required = &req
+	}
 	full.Actions = make(map[string]string)
 	for _, k := range detect.Kinds() {
 		full.Actions[string(k)] = c.Mode(k).String()

@@ -70,6 +70,8 @@ func TestParseErrors(t *testing.T) {
 		{"all at once", "lang = \"fr\"\n[limits]\nmax_depth = 0\nmax_ratio = -1\n[actions]\npe = \"sanitize\"\nfoo = \"block\"\ntext = \"scrub\"\n[html]\nlinks = \"click\"\n",
 			[]string{"p.toml:1: lang:", "p.toml:3: limits.max_depth", "p.toml:4: limits.max_ratio", "p.toml:6: actions.pe: type \"pe\" can only be blocked",
 				"p.toml:7: actions.foo: unknown type", "p.toml:8: actions.text: unknown action", "p.toml:10: html.links"}},
+		{"scan", "[scan]\nclamd = \"clamd\"\ntimeout = \"0s\"\nmax_size = 0\n", []string{"p.toml:2: scan.clamd", "p.toml:3: scan.timeout", "p.toml:4: scan.max_size"}},
+		{"scan required without clamd", "[scan]\nrequired = true\n", []string{"p.toml:2: scan.required"}},
 		{"spool over input", "[limits]\nmax_input = \"1MB\"\nspool_memory = \"2MB\"\n", []string{"p.toml:3: limits.spool_memory"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -87,6 +89,37 @@ func TestParseErrors(t *testing.T) {
 				t.Errorf("error is not a *policy.Error: %T", err)
 			}
 		})
+	}
+}
+
+func TestScanConfig(t *testing.T) {
+	c := Default()
+	if c.Scan.IsRequired() {
+		t.Error("required without clamd")
+	}
+	for _, tc := range []struct {
+		src      string
+		required bool
+	}{
+		{"[scan]\nclamd = \"unix:/run/clamav/clamd.ctl\"\n", true},
+		{"[scan]\nclamd = \"tcp:127.0.0.1:3310\"\nrequired = false\nscan_outputs = true\ntimeout = \"5s\"\nmax_size = \"25MB\"\n", false},
+		{"[scan]\nclamd = \"clamav.example.lg.jp:3310\"\nrequired = true\n", true},
+	} {
+		c, err := Parse("p.toml", []byte(tc.src))
+		if err != nil {
+			t.Fatalf("%q: %v", tc.src, err)
+		}
+		if c.Scan.IsRequired() != tc.required {
+			t.Errorf("%q: required %v", tc.src, c.Scan.IsRequired())
+		}
+		var buf bytes.Buffer
+		if err := c.WriteTOML(&buf); err != nil {
+			t.Fatal(err)
+		}
+		c2, err := Parse("effective", buf.Bytes())
+		if err != nil || c2.Scan.IsRequired() != tc.required || c2.Scan.Clamd != c.Scan.Clamd || c2.Scan.MaxSize != c.Scan.MaxSize {
+			t.Errorf("round trip: %+v, %v", c2, err)
+		}
 	}
 }
 

@@ -61,6 +61,18 @@ type Engine struct {
 	// SkipVerify turns off the re-scan of outputs. Only tests and benchmarks
 	// that measure a sanitizer alone set it.
 	SkipVerify bool
+	// Scanner, when set, scans each top-level original for malware before
+	// it is sanitized (and each top-level output with ScanOutputs). A
+	// detection blocks the item with "av.<signature>"; content the scanner
+	// could not fully scan blocks it with av.incomplete.
+	Scanner Scanner
+	// ScanRequired makes a failed scan (scanner down, slow, or answering an
+	// error) fail Run with an error wrapping ErrScanUnavailable, so that the
+	// item is retried later. Without it, the item goes on unscanned with a
+	// recorded av.unavailable finding.
+	ScanRequired bool
+	// ScanOutputs also scans each top-level output before it is returned.
+	ScanOutputs bool
 }
 
 // Input is one top-level item.
@@ -90,8 +102,9 @@ type Item struct {
 // Content problems (malformed input, limits, timeouts, panics) never make Run
 // fail: they block the item with a finding. Run returns an error only when it
 // could not do its job at all (reading in.R failed, the spool directory is
-// unwritable); the caller must then treat the item as not processed (for SMTP:
-// a temporary failure).
+// unwritable, a required malware scan could not be done: ErrScanUnavailable);
+// the caller must then treat the item as not processed (for SMTP: a temporary
+// failure; for the file drop: retry later).
 func (e *Engine) Run(ctx context.Context, in Input) (*Report, *Blob, error) {
 	lim := e.Limits.Defaults()
 	ctx, cancel := context.WithTimeout(ctx, lim.Timeout)
@@ -107,8 +120,7 @@ func (e *Engine) RunBlob(ctx context.Context, src *Blob, name, mime string) (*Re
 	ctx, cancel := context.WithTimeout(ctx, lim.Timeout)
 	defer cancel()
 	budget := newRunState(lim)
-	rep, out := e.process(ctx, src, name, mime, 0, lim, budget)
-	return rep, out, nil
+	return e.top(ctx, src, name, mime, lim, budget, "")
 }
 
 // RunKind is RunBlob for content whose kind the caller knows for certain
@@ -119,8 +131,7 @@ func (e *Engine) RunKind(ctx context.Context, src *Blob, name, mime string, kind
 	ctx, cancel := context.WithTimeout(ctx, lim.Timeout)
 	defer cancel()
 	budget := newRunState(lim)
-	rep, out := e.processAs(ctx, src, name, mime, 0, lim, budget, kind)
-	return rep, out, nil
+	return e.top(ctx, src, name, mime, lim, budget, kind)
 }
 
 // Child runs a part found inside it (a MIME part, an archive member, an
@@ -210,11 +221,19 @@ func (e *Engine) spoolAndProcess(ctx context.Context, r io.Reader, name, mime st
 	if err != nil {
 		return nil, nil, err
 	}
-	rep, out := e.process(ctx, src, name, mime, depth, lim, budget)
+	var (
+		rep *Report
+		out *Blob
+	)
+	if depth == 0 {
+		rep, out, err = e.top(ctx, src, name, mime, lim, budget, "")
+	} else {
+		rep, out = e.process(ctx, src, name, mime, depth, lim, budget)
+	}
 	if out != src {
 		src.Close()
 	}
-	return rep, out, nil
+	return rep, out, err
 }
 
 // process decides one spooled item. It never fails: every problem becomes a

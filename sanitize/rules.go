@@ -33,6 +33,9 @@ type RuleInfo struct {
 // dynamic suffix (for example "av.<signature>") are listed by prefix with a
 // trailing dot.
 var RuleTable = []RuleInfo{
+	{"av.", "マルウェア(ウイルス)を検出したため通過させません", "malware was detected; the item does not cross"},
+	{"av.incomplete", "ウイルス検査が上限(サイズ・入れ子・時間)のため最後までできなかったため通過させません", "the malware scan could not inspect everything (size, nesting or time limits); the item does not cross"},
+	{"av.unavailable", "ウイルス検査ができないまま処理しました(検査は必須でない設定です)", "the malware scanner could not be reached; the item went on unscanned (scanning is not required)"},
 	{"csv.formula", "数式として実行されうるセルの先頭に ' を付けて無害化しました", "cells that a spreadsheet would run as formulas were prefixed with '"},
 	{"detect.mismatch", "ファイル名や宣言された種類と実際の中身が一致しません", "the content does not match its name or declared type"},
 	{"html.comment", "HTMLのコメントを削除しました", "HTML comments were removed"},
@@ -107,14 +110,18 @@ var RuleTable = []RuleInfo{
 }
 
 // DescribeRule returns the explanation of a rule in lang ("ja" or "en"); an
-// unknown rule is returned as is.
+// unknown rule is returned as is. For a rule with a dynamic suffix the suffix
+// follows in parentheses: "av.Eicar-Test-Signature" names the signature.
 func DescribeRule(id, lang string) string {
 	i, ok := slices.BinarySearchFunc(RuleTable, id, func(r RuleInfo, id string) int { return strings.Compare(r.ID, id) })
 	if !ok {
 		// Dynamic rules: "av.Eicar-Test-Signature" matches "av.".
 		for _, r := range RuleTable {
-			if strings.HasSuffix(r.ID, ".") && strings.HasPrefix(id, r.ID) {
-				return describe(r, lang)
+			if strings.HasSuffix(r.ID, ".") && strings.HasPrefix(id, r.ID) && len(id) > len(r.ID) {
+				if lang == "en" {
+					return describe(r, lang) + " (" + id[len(r.ID):] + ")"
+				}
+				return describe(r, lang) + "（" + id[len(r.ID):] + "）"
 			}
 		}
 		return id

@@ -151,6 +151,9 @@ type Report struct {
 	Outputs      []string  `json:"outputs"` // filled by whoever writes the output somewhere
 	Children     []*Report `json:"children"`
 	QuarantineID string    `json:"quarantine_id"`
+	// Scanner identifies the malware scanner and its signature version that
+	// scanned a top-level item ("ClamAV 1.4.6/27830/…"); empty when none did.
+	Scanner string `json:"scanner,omitempty"`
 	// Error is a short English reason when the engine blocked the item because
 	// of an error (parse error, limit, timeout); never file content.
 	Error string `json:"error,omitempty"`

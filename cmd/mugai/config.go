@@ -1,10 +1,13 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/mugai-project/mugai/policy"
+	"github.com/mugai-project/mugai/scan/clamd"
 )
 
 func (a *app) cmdConfig(args []string) int {
@@ -32,7 +35,38 @@ func (a *app) cmdConfig(args []string) int {
 		a.errorf("%v", err)
 		return exitInternal
 	}
+	if code := a.checkClamd(cfg); code != exitOK {
+		return code
+	}
 	fmt.Fprintf(a.stderr, "mugai: %s\n", a.t("config.ok", name))
+	return exitOK
+}
+
+// checkClamd asks the configured clamd for PING and VERSION. When scanning
+// is required, an unreachable clamd makes the configuration unusable (exit
+// 2); otherwise it is a warning.
+func (a *app) checkClamd(cfg *policy.Config) int {
+	if cfg.Scan.Clamd == "" {
+		return exitOK
+	}
+	c, err := clamdClient(cfg)
+	if err == nil {
+		defer c.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), time.Duration(cfg.Scan.Timeout))
+		defer cancel()
+		if err = c.Ping(ctx); err == nil {
+			var v clamd.Version
+			if v, err = c.Version(ctx); err == nil {
+				fmt.Fprintf(a.stderr, "mugai: %s\n", a.t("config.clamd_ok", cfg.Scan.Clamd, v.Raw))
+				return exitOK
+			}
+		}
+	}
+	if cfg.Scan.IsRequired() {
+		a.errorf("%s", a.t("err.clamd", cfg.Scan.Clamd, err))
+		return exitUsage
+	}
+	fmt.Fprintf(a.stderr, "mugai: %s\n", a.t("warn.clamd", cfg.Scan.Clamd, err))
 	return exitOK
 }
 

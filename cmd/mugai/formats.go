@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/mugai-project/mugai/formats/csv"
 	"github.com/mugai-project/mugai/formats/html"
@@ -14,17 +16,50 @@ import (
 	"github.com/mugai-project/mugai/policy"
 	"github.com/mugai-project/mugai/sanitize"
 	"github.com/mugai-project/mugai/sanitize/detect"
+	"github.com/mugai-project/mugai/scan/clamd"
 )
 
-// newEngine wires the policy and the format table into an engine.
+// newEngine wires the policy, the format table and the malware scanner
+// into an engine.
 func newEngine(cfg *policy.Config, log *slog.Logger) *sanitize.Engine {
-	return &sanitize.Engine{
+	e := &sanitize.Engine{
 		Sanitizers: sanitizers(cfg),
 		Mode:       cfg.Mode,
 		Limits:     cfg.EngineLimits(),
 		TempDir:    cfg.TempDir,
 		Log:        log,
 	}
+	if cfg.Scan.Clamd != "" {
+		e.Scanner = newScanner(cfg)
+		e.ScanRequired = cfg.Scan.IsRequired()
+		e.ScanOutputs = cfg.Scan.ScanOutputs
+	}
+	return e
+}
+
+// newScanner returns the clamd client of the policy's [scan] section. The
+// address was validated with the policy; should the client still refuse
+// it, every scan fails (and, when required, nothing is processed).
+func newScanner(cfg *policy.Config) sanitize.Scanner {
+	c, err := clamdClient(cfg)
+	if err != nil {
+		return failingScanner{err}
+	}
+	return c
+}
+
+func clamdClient(cfg *policy.Config) (*clamd.Client, error) {
+	return clamd.New(clamd.Config{
+		Address: cfg.Scan.Clamd,
+		Timeout: time.Duration(cfg.Scan.Timeout),
+		MaxSize: int64(cfg.Scan.MaxSize),
+	})
+}
+
+type failingScanner struct{ err error }
+
+func (f failingScanner) Scan(context.Context, io.Reader, int64) (sanitize.ScanResult, error) {
+	return sanitize.ScanResult{}, f.err
 }
 
 // sanitizers is the one table of formats mugai handles, built from the

@@ -79,11 +79,15 @@ Options:
 設定ファイルを検査します。問題があればすべて(ファイル名と行番号つきで)表示し、
 終了コード 2 で終わります。問題がなければ、既定値を補った有効な設定を標準出力に
 表示します。FILE を省略すると組み込みの既定設定を表示します。
+[scan] clamd が設定されていれば clamd に PING と VERSION を送り、応答しない場合
+(検査が必須の設定なら) 終了コード 2 で終わります。
 `, `Usage: mugai config check [FILE]
 
 Checks a policy file. Every problem is printed (with file and line) and the
 exit status is 2. Otherwise the effective configuration, defaults filled in,
 is printed on standard output. Without FILE, the embedded defaults are printed.
+When [scan] clamd is set, clamd is asked for PING and VERSION; if it does not
+answer and scanning is required, the exit status is 2.
 `},
 	"usage.version": {"使い方: mugai version\n", "Usage: mugai version\n"},
 
@@ -148,8 +152,11 @@ Sends a mail file (RFC 5322) over SMTP, to try the relay.
 	"err.outdir":          {"出力先を用意できません: %v", "cannot prepare the output directory: %v"},
 	"err.config_sub":      {"config のサブコマンドを指定してください (check)", "config needs a subcommand (check)"},
 
-	"config.ok":      {"設定は有効です: %s", "the configuration is valid: %s"},
-	"config.default": {"組み込みの既定設定", "embedded defaults"},
+	"config.ok":       {"設定は有効です: %s", "the configuration is valid: %s"},
+	"config.default":  {"組み込みの既定設定", "embedded defaults"},
+	"config.clamd_ok": {"clamd (%s) に接続できました: %s", "clamd (%s) answers: %s"},
+	"err.clamd":       {"clamd (%s) に接続できません (ウイルス検査は必須の設定です): %v", "cannot reach clamd (%s), and scanning is required: %v"},
+	"warn.clamd":      {"警告: clamd (%s) に接続できません (検査なしで処理が続きます): %v", "warning: cannot reach clamd (%s); items will go on unscanned: %v"},
 
 	"outcome.sanitized": {"無害化", "sanitized"},
 	"outcome.textized":  {"テキスト化", "textized"},

@@ -52,6 +52,9 @@ func (a *app) cmdServe(ctx context.Context, args []string) int {
 		return exitUsage
 	}
 	eng := newEngine(cfg, log)
+	if cfg.Scan.Clamd != "" {
+		a.logClamd(ctx, cfg, log)
+	}
 	srv, err := smtpd.New(scfg, eng, q.store, q.audit, log)
 	if err != nil {
 		a.errorf("%s", a.t("err.serve", err))
@@ -85,6 +88,27 @@ func (a *app) cmdServe(ctx context.Context, args []string) int {
 		return exitInternal
 	}
 	return exitOK
+}
+
+// logClamd logs the malware scanner at start: its version, or a warning
+// that it does not answer (when scanning is required, mail is then deferred
+// with 451 until it does).
+func (a *app) logClamd(ctx context.Context, cfg *policy.Config, log *slog.Logger) {
+	c, err := clamdClient(cfg)
+	if err != nil {
+		log.Error("clamd", "address", cfg.Scan.Clamd, "err", err)
+		return
+	}
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(ctx, time.Duration(cfg.Scan.Timeout))
+	defer cancel()
+	v, err := c.Version(ctx)
+	if err != nil {
+		log.Warn("clamd does not answer", "address", cfg.Scan.Clamd, "required", cfg.Scan.IsRequired(), "err", err)
+		return
+	}
+	log.Info("malware scan", "clamd", cfg.Scan.Clamd, "version", v.Raw, "signatures", v.Signatures,
+		"signature_date", v.SignatureDate, "required", cfg.Scan.IsRequired(), "scan_outputs", cfg.Scan.ScanOutputs)
 }
 
 // smtpConfig converts the policy's [smtp] section.
