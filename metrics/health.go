@@ -203,3 +203,21 @@ func trimErr(err error) string {
 	}
 	return s
 }
+
+// ScannerCheck is the readiness check of a malware scanner that the policy
+// requires (e.g. clamd): ping answers nil when the scanner responds. Each
+// run also sets mugai_scanner_up{scanner=name} on m (nil: no metric), so
+// the scanner's state shows in /metrics whenever /readyz is asked.
+func ScannerCheck(m *Metrics, name string, ping func(ctx context.Context) error) Check {
+	return CheckFunc(name, func(ctx context.Context) error {
+		err := ping(ctx)
+		if m != nil {
+			state := ScannerUp
+			if err != nil {
+				state = ScannerDown
+			}
+			m.SetScanner(name, state)
+		}
+		return err
+	})
+}

@@ -33,7 +33,6 @@ type Metrics struct {
 
 	mu     sync.Mutex
 	usage  Usager
-	cache  usageCache
 	holdFn func() bool
 }
 
@@ -230,20 +229,12 @@ type Usager interface {
 }
 
 // SetUsage makes /metrics report the quarantine size and the audit
-// sequence from u, queried at most once every 15 seconds.
+// sequence from u, queried at each scrape (with a 5-second limit; the
+// scrape interval bounds the load).
 func (m *Metrics) SetUsage(u Usager) {
 	m.mu.Lock()
 	m.usage = u
-	m.cache = usageCache{}
 	m.mu.Unlock()
-}
-
-const usageTTL = 15 * time.Second
-
-type usageCache struct {
-	at                     time.Time
-	items, bytes, auditSeq int64
-	ok                     bool
 }
 
 // usageCollector turns the backend's usage into gauges at scrape time.
@@ -266,22 +257,20 @@ func (c *usageCollector) Describe(ch chan<- *prometheus.Desc) {
 func (c *usageCollector) Collect(ch chan<- prometheus.Metric) {
 	m := c.m
 	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.usage == nil {
+	u := m.usage
+	m.mu.Unlock()
+	if u == nil {
 		return
 	}
-	if time.Since(m.cache.at) > usageTTL {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		items, bytes, seq, err := m.usage.Usage(ctx)
-		cancel()
-		m.cache = usageCache{at: time.Now(), items: items, bytes: bytes, auditSeq: seq, ok: err == nil}
-	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	items, bytes, seq, err := u.Usage(ctx)
+	cancel()
 	up := 0.0
-	if m.cache.ok {
+	if err == nil {
 		up = 1
-		ch <- prometheus.MustNewConstMetric(descItems, prometheus.GaugeValue, float64(m.cache.items))
-		ch <- prometheus.MustNewConstMetric(descBytes, prometheus.GaugeValue, float64(m.cache.bytes))
-		ch <- prometheus.MustNewConstMetric(descSeq, prometheus.GaugeValue, float64(m.cache.auditSeq))
+		ch <- prometheus.MustNewConstMetric(descItems, prometheus.GaugeValue, float64(items))
+		ch <- prometheus.MustNewConstMetric(descBytes, prometheus.GaugeValue, float64(bytes))
+		ch <- prometheus.MustNewConstMetric(descSeq, prometheus.GaugeValue, float64(seq))
 	}
 	ch <- prometheus.MustNewConstMetric(descUsage, prometheus.GaugeValue, up)
 }

@@ -154,6 +154,10 @@ type SMTP struct {
 	// HoldFile: while it exists (`mugai hold on`), new messages get 451 so
 	// they wait upstream during an incident. Default "./var/hold".
 	HoldFile string `toml:"hold_file"`
+	// DrainTimeout is how long SIGTERM waits for the messages in progress
+	// before it closes the remaining connections (their senders retry).
+	// Default 90s; keep systemd's TimeoutStopSec above it.
+	DrainTimeout Duration `toml:"drain_timeout"`
 }
 
 // Quarantine configures the store of originals (原本保持) and the audit log.
@@ -348,6 +352,7 @@ func Default() *Config {
 			SessionTimeout: Duration(30 * time.Minute),
 			NextHopTimeout: Duration(2 * time.Minute),
 			HoldFile:       "./var/hold",
+			DrainTimeout:   Duration(90 * time.Second),
 		},
 		Quarantine: Quarantine{
 			Backend:   BackendLocal,
@@ -518,6 +523,9 @@ func (c *Config) validate() []*Error {
 	}
 	if !loopbackOnly && len(c.SMTP.Domains) == 0 {
 		bad("smtp.domains", "must list the accepted recipient domains when smtp.networks goes beyond loopback (otherwise the relay would be open)")
+	}
+	if c.SMTP.DrainTimeout <= 0 {
+		bad("smtp.drain_timeout", "must be greater than zero")
 	}
 	oneOf("smtp.next_hop_tls", c.SMTP.NextHopTLS, "opportunistic", "required", "none")
 	for i, h := range c.SMTP.NextHops {
