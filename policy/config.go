@@ -55,7 +55,7 @@ type Config struct {
 	// PDF configures the PDF sanitizer.
 	PDF PDF `toml:"pdf"`
 
-	// Office configures the Office (OOXML) sanitizer.
+	// Office configures the OOXML sanitizer (Word, Excel, PowerPoint).
 	Office Office `toml:"office"`
 
 	// Quarantine says where originals and the audit log are kept.
