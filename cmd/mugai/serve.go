@@ -42,6 +42,13 @@ func (a *app) cmdServe(ctx context.Context, args []string) int {
 		return exitUsage
 	}
 	defer closeLog()
+	if cfg.TempDir != "" {
+		// A container's volume starts empty: make the spool directory.
+		if err := os.MkdirAll(cfg.TempDir, 0o700); err != nil {
+			a.errorf("%s", a.t("err.serve", err))
+			return exitInternal
+		}
+	}
 	q, code := a.openStore(ctx, cfg, openCreate)
 	if code != exitOK {
 		return code
