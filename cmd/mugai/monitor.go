@@ -10,6 +10,8 @@ import (
 
 	"github.com/mugai-project/mugai/metrics"
 	"github.com/mugai-project/mugai/policy"
+	"github.com/mugai-project/mugai/quarantine/local"
+	"github.com/mugai-project/mugai/quarantine/postgres"
 	"github.com/mugai-project/mugai/smtpd"
 )
 
@@ -20,7 +22,12 @@ type monitor struct {
 	health  *metrics.Health
 }
 
-var _ smtpd.Observer = (*metrics.Relay)(nil)
+var (
+	_ smtpd.Observer = (*metrics.Relay)(nil)
+	_ metrics.Usager = (*local.Store)(nil)
+	_ metrics.Usager = (*postgres.Store)(nil)
+	_ metrics.Pinger = (*postgres.Store)(nil)
+)
 
 // newMonitor builds the metrics and the readiness checks of serve: the
 // quarantine accepts writes (a file created and removed in the local
