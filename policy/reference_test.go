@@ -145,12 +145,13 @@ func configReference(t *testing.T) string {
 		}
 	}
 	walk("", "", "Config", reflect.ValueOf(Default()).Elem())
+	ja := jaDescriptions(t)
 
 	var b strings.Builder
 	b.WriteString("# 設定リファレンス / Configuration reference\n\n")
 	b.WriteString("<!-- generated from policy/config.go by `go test ./policy -run ConfigReference -update`; do not edit -->\n\n")
-	b.WriteString("設定ファイル（TOML）のすべてのキー・型・既定値・意味です。コードのコメントから生成され、\n")
-	b.WriteString("テストがコードとの食い違いを検出します。書き方の例と日本語の説明は [configuration.md](configuration.md) にあります。\n")
+	b.WriteString("設定ファイル（TOML）のすべてのキー・型・既定値・意味です。英語の説明はコードのコメントから、\n")
+	b.WriteString("日本語の説明は [configuration.md](configuration.md) の例のコメントから生成され、テストがコードや例との食い違いを検出します。\n")
 	b.WriteString("既定値は `mugai config check` が表示する有効な設定と同じです。\n\n")
 	b.WriteString("Every key of the policy file (TOML), its type, its default and its meaning, generated from the\n")
 	b.WriteString("code's doc comments; a test fails when this file and the code disagree. An annotated example is in\n")
@@ -169,10 +170,17 @@ func configReference(t *testing.T) string {
 		if tab.doc != "" {
 			fmt.Fprintf(&b, "%s\n\n", tab.doc)
 		}
-		b.WriteString("| key | type | default | meaning |\n|---|---|---|---|\n")
+		b.WriteString("| key | type | default | 説明 | meaning |\n|---|---|---|---|---|\n")
 		for _, fl := range tab.fields {
 			key := strings.Replace(fl.key, "[]", "", 1)
-			fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", key, fl.typ, fl.def, cell(fl.doc))
+			j, ok := ja[key]
+			if !ok && key != "actions" {
+				t.Errorf("docs/configuration.md does not show %s with a Japanese comment", key)
+			}
+			if key == "actions" {
+				j = "種類ごとの扱い: \"sanitize\"（作り直す）、\"verify\"（危険な要素がなければ原本のまま）、\"block\"。ここに無い種類はブロック"
+			}
+			fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s |\n", key, fl.typ, fl.def, cell(j), cell(fl.doc))
 		}
 		if tab.name == "" {
 			b.WriteString("\n### [actions] defaults\n\n")
@@ -184,6 +192,57 @@ func configReference(t *testing.T) string {
 		}
 	}
 	return b.String()
+}
+
+// jaDescriptions reads the Japanese comments of the keys in the TOML
+// examples of docs/configuration.md: a comment at the end of the key's line,
+// else the comment lines right above it, else (for a key set next to its
+// twin, like tls_key) the previous key's.
+func jaDescriptions(t *testing.T) map[string]string {
+	t.Helper()
+	b, err := os.ReadFile("../docs/configuration.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	blocks := strings.Split(string(b), "```toml\n")
+	keyRE := regexp.MustCompile(`^([a-z_0-9]+)\s*=\s*(.*)$`)
+	for _, blk := range blocks[1:] {
+		blk = blk[:strings.Index(blk, "```")]
+		table, above, prev := "", "", ""
+		for _, l := range strings.Split(blk, "\n") {
+			l = strings.TrimSpace(l)
+			switch {
+			case strings.HasPrefix(l, "#"):
+				above = strings.TrimSpace(above + " " + strings.TrimSpace(strings.TrimPrefix(l, "#")))
+				continue
+			case strings.HasPrefix(l, "["):
+				table = strings.Trim(l, "[]")
+			case keyRE.MatchString(l):
+				m := keyRE.FindStringSubmatch(l)
+				key := m[1]
+				if table != "" {
+					key = table + "." + key
+				}
+				desc := ""
+				if i := strings.Index(m[2], "#"); i >= 0 && !strings.HasPrefix(strings.TrimSpace(m[2]), `"`+"#") {
+					desc = strings.TrimSpace(m[2][i+1:])
+				}
+				if desc == "" {
+					desc = above
+				}
+				if desc == "" {
+					desc = prev
+				}
+				if _, seen := out[key]; !seen && desc != "" && table != "actions" {
+					out[key] = desc
+				}
+				prev = desc
+			}
+			above = ""
+		}
+	}
+	return out
 }
 
 // goToKey maps the Go field names of a struct to their TOML keys, so the
