@@ -98,3 +98,26 @@ mugai_bytes_out_total{origin="smtp"} 600
 		t.Fatalf("duration series: %d", n)
 	}
 }
+
+// BenchmarkMessage is the cost the relay pays per message for its metrics
+// (a mail with two attachments and four findings).
+func BenchmarkMessage(b *testing.B) {
+	m := metrics.New()
+	rep := &sanitize.Report{
+		Detected: "eml", Outcome: sanitize.OutcomeTextized, Size: 1000, OutputSize: 600,
+		Findings: []sanitize.Finding{{Rule: "html.script"}},
+		Children: []*sanitize.Report{
+			{Detected: "pdf", Outcome: sanitize.OutcomeSanitized, Findings: []sanitize.Finding{{Rule: "pdf.javascript"}, {Rule: "pdf.openaction"}}},
+			{Detected: "exe", Outcome: sanitize.OutcomeBlocked, Findings: []sanitize.Finding{{Rule: "type.executable"}}},
+		},
+	}
+	r := m.Relay()
+	b.ReportAllocs()
+	for b.Loop() {
+		r.Session()
+		r.Reply("MAIL", 250)
+		r.Reply("RCPT", 250)
+		r.Message(rep, nil, 30*time.Millisecond)
+		r.Reply("DATA", 250)
+	}
+}
