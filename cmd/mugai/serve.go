@@ -14,9 +14,11 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
+	"github.com/mugai-project/mugai/metrics"
 	"github.com/mugai-project/mugai/policy"
 	"github.com/mugai-project/mugai/quarantine"
 	"github.com/mugai-project/mugai/smtpd"
@@ -66,7 +68,15 @@ func (a *app) cmdServe(ctx context.Context, args []string) int {
 		a.errorf("%s", a.t("err.serve", err))
 		return exitUsage
 	}
+	var stopping atomic.Bool
 	mon := newMonitor(cfg, q, scfg)
+	// While draining, /readyz fails so that a load balancer sends no more.
+	mon.health.AddCheck(metrics.CheckFunc("serving", func(context.Context) error {
+		if stopping.Load() {
+			return errors.New("shutting down")
+		}
+		return nil
+	}))
 	scfg.Observer = mon.metrics.Relay()
 	eng := newEngine(cfg, log)
 	srv, err := smtpd.New(scfg, eng, q.store, q.audit, log)
@@ -107,8 +117,8 @@ func (a *app) cmdServe(ctx context.Context, args []string) int {
 			}
 		case <-hup:
 			rl.reload(ctx)
-			continue
 		case <-ctx.Done():
+			stopping.Store(true)
 			fmt.Fprintf(a.stderr, "mugai: %s\n", a.t("serve.stopping"))
 			log.Info("stopping", "drain_timeout", time.Duration(cfg.SMTP.DrainTimeout).String())
 			sctx, cancel := context.WithTimeout(context.Background(), time.Duration(cfg.SMTP.DrainTimeout))
