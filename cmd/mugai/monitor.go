@@ -46,7 +46,8 @@ func newMonitor(cfg *policy.Config, q *qstore, scfg smtpd.Config) *monitor {
 	var checks []metrics.Check
 	switch p, ok := q.store.(metrics.Pinger); {
 	case cfg.Quarantine.Backend == policy.BackendLocal:
-		checks = append(checks, metrics.DirWritableCheck("quarantine", cfg.Quarantine.Dir))
+		// tmp/ is where Put spools; a leftover probe is cleaned like any.
+		checks = append(checks, metrics.DirWritableCheck("quarantine", filepath.Join(cfg.Quarantine.Dir, "tmp")))
 	case ok:
 		checks = append(checks, metrics.PingCheck("quarantine", p))
 	}
