@@ -55,7 +55,7 @@ type Config struct {
 	// PDF configures the PDF sanitizer.
 	PDF PDF `toml:"pdf"`
 
-	// Office configures the Office (OOXML) sanitizer.
+	// Office configures the OOXML sanitizer (Word, Excel, PowerPoint).
 	Office Office `toml:"office"`
 
 	// Quarantine says where originals and the audit log are kept.
@@ -66,6 +66,12 @@ type Config struct {
 
 	// Scan configures malware scanning with clamd (see docs/clamd.md).
 	Scan Scan `toml:"scan"`
+	// Metrics configures the Prometheus metrics and health endpoints of
+	// `mugai serve`.
+	Metrics Metrics `toml:"metrics"`
+
+	// Log configures the service log of `mugai serve`.
+	Log Log `toml:"log"`
 }
 
 // Scan configures the malware scan of each original (and optionally each
@@ -97,6 +103,42 @@ func (s Scan) IsRequired() bool {
 		return false
 	}
 	return s.Required == nil || *s.Required
+}
+
+// Metrics configures the HTTP listener for /metrics (Prometheus), /healthz
+// and /readyz.
+type Metrics struct {
+	// Listen is the address of the metrics and health listener. Default
+	// "127.0.0.1:9225" (loopback only); "" turns it off. The endpoints
+	// carry no mail content, but expose them beyond loopback only to the
+	// monitoring network.
+	Listen string `toml:"listen"`
+	// ReadyTimeout bounds each readiness check (the store write, the dial
+	// to the next hop, the scanner). Default 2s.
+	ReadyTimeout Duration `toml:"ready_timeout"`
+}
+
+// Log configures the service log (one JSON object per line by default).
+type Log struct {
+	// Format: "json" (default, one object per line) or "text" (key=value).
+	Format string `toml:"format"`
+	// Output: "stdout" (default; journald or the container runtime keeps
+	// it), "stderr" or "syslog".
+	Output string `toml:"output"`
+	// Level: "debug", "info" (default), "warn" or "error".
+	Level string `toml:"level"`
+	// Timezone of the times written in the log, as an IANA name. Default
+	// "Asia/Tokyo" (JST, +09:00); "Local" uses the machine's zone, "UTC"
+	// UTC. Every time carries its offset.
+	Timezone string `toml:"timezone"`
+	// SyslogAddress with output = "syslog": "" (default) is the local
+	// syslog socket; "udp:host:514" or "tcp:host:514" a remote server.
+	SyslogAddress string `toml:"syslog_address"`
+	// SyslogFacility with output = "syslog": "mail" (default), "daemon" or
+	// "local0" … "local7".
+	SyslogFacility string `toml:"syslog_facility"`
+	// SyslogTag with output = "syslog". Default "mugai".
+	SyslogTag string `toml:"syslog_tag"`
 }
 
 // SMTP configures the relay between the Internet-side MTA and the LGWAN
@@ -149,6 +191,10 @@ type SMTP struct {
 	// HoldFile: while it exists (`mugai hold on`), new messages get 451 so
 	// they wait upstream during an incident. Default "./var/hold".
 	HoldFile string `toml:"hold_file"`
+	// DrainTimeout is how long SIGTERM waits for the messages in progress
+	// before it closes the remaining connections (their senders retry).
+	// Default 90s; keep systemd's TimeoutStopSec above it.
+	DrainTimeout Duration `toml:"drain_timeout"`
 }
 
 // Quarantine configures the store of originals (原本保持) and the audit log.
@@ -288,6 +334,10 @@ const (
 	BackendLocal    = "local"
 	BackendPostgres = "postgres"
 
+	// DefaultMetricsListen is where /metrics, /healthz and /readyz are
+	// served by default.
+	DefaultMetricsListen = "127.0.0.1:9225"
+
 	// DefaultRetention is how long originals are kept by default.
 	DefaultRetention = Duration(30 * 24 * time.Hour)
 )
@@ -340,6 +390,7 @@ func Default() *Config {
 			SessionTimeout:     Duration(30 * time.Minute),
 			NextHopTimeout:     Duration(2 * time.Minute),
 			HoldFile:           "./var/hold",
+			DrainTimeout:       Duration(90 * time.Second),
 		},
 		Scan: Scan{
 			Timeout: Duration(30 * time.Second),
@@ -349,6 +400,18 @@ func Default() *Config {
 			Backend:   BackendLocal,
 			Dir:       "./var/quarantine",
 			Retention: DefaultRetention,
+		},
+		Metrics: Metrics{
+			Listen:       DefaultMetricsListen,
+			ReadyTimeout: Duration(2 * time.Second),
+		},
+		Log: Log{
+			Format:         "json",
+			Output:         "stdout",
+			Level:          "info",
+			Timezone:       "Asia/Tokyo",
+			SyslogFacility: "mail",
+			SyslogTag:      "mugai",
 		},
 	}
 	for k, v := range DefaultActions {
@@ -503,6 +566,9 @@ func (c *Config) validate() []*Error {
 	if !loopbackOnly && len(c.SMTP.Domains) == 0 {
 		bad("smtp.domains", "must list the accepted recipient domains when smtp.networks goes beyond loopback (otherwise the relay would be open)")
 	}
+	if c.SMTP.DrainTimeout <= 0 {
+		bad("smtp.drain_timeout", "must be greater than zero")
+	}
 	oneOf("smtp.next_hop_tls", c.SMTP.NextHopTLS, "opportunistic", "required", "none")
 	for i, h := range c.SMTP.NextHops {
 		if _, _, err := net.SplitHostPort(h); err != nil {
@@ -532,6 +598,27 @@ func (c *Config) validate() []*Error {
 	}
 	if c.Scan.MaxSize <= 0 {
 		bad("scan.max_size", "must be greater than zero")
+	}
+	if c.Metrics.Listen != "" {
+		if _, _, err := net.SplitHostPort(c.Metrics.Listen); err != nil {
+			bad("metrics.listen", "%q: want host:port", c.Metrics.Listen)
+		}
+	}
+	if c.Metrics.ReadyTimeout <= 0 {
+		bad("metrics.ready_timeout", "must be greater than zero")
+	}
+	oneOf("log.format", c.Log.Format, "json", "text")
+	oneOf("log.output", c.Log.Output, "stdout", "stderr", "syslog")
+	oneOf("log.level", c.Log.Level, "debug", "info", "warn", "error")
+	if _, err := time.LoadLocation(c.Log.Timezone); err != nil || c.Log.Timezone == "" {
+		bad("log.timezone", "%q is not a time zone (e.g. Asia/Tokyo, UTC, Local)", c.Log.Timezone)
+	}
+	oneOf("log.syslog_facility", c.Log.SyslogFacility, "mail", "daemon", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7")
+	if a := c.Log.SyslogAddress; a != "" {
+		network, addr, ok := strings.Cut(a, ":")
+		if _, _, err := net.SplitHostPort(addr); !ok || (network != "udp" && network != "tcp") || err != nil {
+			bad("log.syslog_address", "%q: want udp:host:port or tcp:host:port", a)
+		}
 	}
 	for i, r := range c.Mail.Rules {
 		key := fmt.Sprintf("mail.rule[%d]", i+1)

@@ -59,6 +59,10 @@ type Config struct {
 	RatePerClient int
 	RatePerSender int
 
+	// Observer, when set, is told about sessions, replies, messages and
+	// next-hop failures (metrics).
+	Observer Observer
+
 	// HoldFile: while it exists, every new message gets 451 (incident hold).
 	// Default "./var/hold".
 	HoldFile string

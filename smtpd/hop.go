@@ -20,6 +20,7 @@ import (
 type hopPool struct {
 	cfg  Config
 	log  *slog.Logger
+	obs  Observer
 	mu   sync.Mutex
 	idle []*hopConn
 }
@@ -63,6 +64,9 @@ func (p *hopPool) get(trace string) (*hopConn, error) {
 			return hc, nil
 		}
 		p.log.Warn("next hop dial failed", "trace", trace, "hop", addr, "err", err)
+		if p.obs != nil {
+			p.obs.NextHopError("connect", 0)
+		}
 		errs = append(errs, fmt.Errorf("%s: %w", addr, err))
 	}
 	return nil, errors.Join(errs...)

@@ -13,6 +13,31 @@ import (
 	"github.com/mugai-project/mugai/smtpd"
 )
 
+// postfixMainCF is the Internet-side Postfix's main.cf in
+// TestPostfixUpstream: %[1]s is the instance directory, %[2]s mugai's port.
+// docs/postfix.md quotes its settings (TestPostfixDocMatchesTest).
+const postfixMainCF = `# Internet-side Postfix relaying inbound mail through mugai (docs/postfix.md)
+compatibility_level = 3.6
+queue_directory = %[1]s/queue
+data_directory = %[1]s/data
+mail_owner = postfix
+setgid_group = postdrop
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+myhostname = mx.test.example.jp
+mydestination =
+local_recipient_maps =
+mynetworks = 127.0.0.0/8
+relay_domains = example.lg.jp
+smtpd_relay_restrictions = reject_unauth_destination
+relayhost = [127.0.0.1]:%[2]s
+smtp_tls_security_level = none
+maillog_file = %[1]s/maillog
+queue_run_delay = 1s
+minimal_backoff_time = 1s
+maximum_backoff_time = 2s
+`
+
 // TestPostfixUpstream puts a real Postfix in front, as a municipality runs
 // it: swaks submits to Postfix, Postfix relays to mugai (relayhost), mugai
 // relays to a sink. The mail arrives text-ized; a domain Postfix does not
@@ -45,27 +70,7 @@ func TestPostfixUpstream(t *testing.T) {
 	pfAddr := ln.Addr().String()
 	ln.Close()
 	_, pfPort, _ := net.SplitHostPort(pfAddr)
-	mainCF := fmt.Sprintf(`# Internet-side Postfix relaying inbound mail through mugai (docs/postfix.md)
-compatibility_level = 3.6
-queue_directory = %[1]s/queue
-data_directory = %[1]s/data
-mail_owner = postfix
-setgid_group = postdrop
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-myhostname = mx.test.example.jp
-mydestination =
-local_recipient_maps =
-mynetworks = 127.0.0.0/8
-relay_domains = example.lg.jp
-smtpd_relay_restrictions = reject_unauth_destination
-relayhost = [127.0.0.1]:%[2]s
-smtp_tls_security_level = none
-maillog_file = %[1]s/maillog
-queue_run_delay = 1s
-minimal_backoff_time = 1s
-maximum_backoff_time = 2s
-`, dir, relayPort)
+	mainCF := fmt.Sprintf(postfixMainCF, dir, relayPort)
 	services := []string{
 		pfPort + " inet n - n - - smtpd",
 		"pickup unix n - n 60 1 pickup", "cleanup unix n - n - 0 cleanup", "qmgr unix n - n 300 1 qmgr",

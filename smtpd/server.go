@@ -24,7 +24,8 @@ import (
 // Create it with New; it is safe for concurrent use.
 type Server struct {
 	cfg   Config
-	eng   *sanitize.Engine
+	eng   atomic.Pointer[sanitize.Engine]
+	obs   Observer
 	store quarantine.Store
 	audit quarantine.Audit
 	log   *slog.Logger
@@ -38,6 +39,12 @@ type Server struct {
 	draining  atomic.Bool
 	limClient *limiter
 	limSender *limiter
+
+	ln        net.Listener  // the guarded listener Serve accepts on
+	lnMu      sync.Mutex    // guards ln
+	conns     connSet       // open connections, for the drain
+	drainOnce sync.Once     // starts drain
+	drained   chan struct{} // closed when the drain is complete
 
 	holdMu    sync.Mutex
 	holdAt    time.Time // when HoldFile was last checked
@@ -62,15 +69,21 @@ func New(cfg Config, eng *sanitize.Engine, store quarantine.Store, audit quarant
 		cfg.Hostname, _ = os.Hostname()
 	}
 	s := &Server{
-		cfg: cfg, eng: eng, store: store, audit: audit, log: log,
+		cfg: cfg, store: store, audit: audit, log: log, obs: cfg.Observer,
 		sessions:  make(chan struct{}, cfg.MaxSessions),
 		sanitize:  make(chan struct{}, cfg.MaxSanitizing),
 		bytes:     newBudget(cfg.MaxSanitizingBytes),
 		limClient: newLimiter(cfg.RatePerClient),
 		limSender: newLimiter(cfg.RatePerSender),
+		drained:   make(chan struct{}),
 	}
+	if s.obs == nil {
+		s.obs = nopObserver{}
+	}
+	s.eng.Store(eng)
 	if len(cfg.NextHops) > 0 {
 		s.hops = newHopPool(cfg, log)
+		s.hops.obs = s.obs
 	} else {
 		box, err := openMaildir(cfg.Outbox)
 		if err != nil {
@@ -98,7 +111,14 @@ func New(cfg Config, eng *sanitize.Engine, store quarantine.Store, audit quarant
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	stop := context.AfterFunc(ctx, func() { s.Shutdown(context.Background()) })
 	defer stop()
-	err := s.smtp.Serve(&guardListener{Listener: ln, s: s})
+	gl := &guardListener{Listener: ln, s: s}
+	s.lnMu.Lock()
+	s.ln = gl
+	s.lnMu.Unlock()
+	if s.draining.Load() {
+		return nil
+	}
+	err := s.smtp.Serve(gl)
 	if errors.Is(err, smtp.ErrServerClosed) || s.draining.Load() {
 		return nil
 	}
@@ -106,18 +126,21 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 }
 
 // Shutdown stops accepting connections, answers 421 to new transactions on
-// open ones, lets messages in progress finish until ctx ends, then closes
-// everything.
+// open ones, lets the messages in DATA finish (their reply included), then
+// closes the idle connections and returns nil. If ctx ends first, it closes
+// every connection and returns ctx's error: the upstream MTA retries what
+// got no reply. It may be called more than once and concurrently; each
+// call waits for the same drain (see drain.go).
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.draining.Store(true)
-	err := s.smtp.Shutdown(ctx)
-	if err != nil {
-		s.smtp.Close()
+	s.drainOnce.Do(func() { go s.drain() })
+	select {
+	case <-s.drained:
+		return nil
+	case <-ctx.Done():
+		s.conns.closeAll()
+		return ctx.Err()
 	}
-	if s.hops != nil {
-		s.hops.close()
-	}
-	return err
 }
 
 // held reports whether the incident hold is on. The hold file is checked
@@ -161,6 +184,7 @@ func (g *guardListener) Accept() (net.Conn, error) {
 		trace := newTrace()
 		if !allowed {
 			g.s.log.Warn("connection refused", "client", addr.String(), "trace", trace, "reason", "network not allowed")
+			g.s.obs.Reply("CONNECT", 554)
 			go refuse(c, fmt.Sprintf("554 5.7.1 Relaying from your address is not allowed [%s]\r\n", trace))
 			continue
 		}
@@ -168,15 +192,19 @@ func (g *guardListener) Accept() (net.Conn, error) {
 		case g.s.sessions <- struct{}{}:
 		default:
 			g.s.log.Warn("connection refused", "client", addr.String(), "trace", trace, "reason", "too many sessions")
+			g.s.obs.Reply("CONNECT", 421)
 			go refuse(c, fmt.Sprintf("421 4.3.2 Too many connections, try again later [%s]\r\n", trace))
 			continue
 		}
 		if g.s.draining.Load() {
 			<-g.s.sessions
+			g.s.obs.Reply("CONNECT", 421)
 			go refuse(c, fmt.Sprintf("421 4.3.2 Service shutting down [%s]\r\n", trace))
 			continue
 		}
-		return &guardConn{Conn: c, s: g.s, trace: trace, start: time.Now(), deadline: time.AfterFunc(g.s.cfg.SessionTimeout, func() { c.Close() })}, nil
+		gc := &guardConn{Conn: c, s: g.s, trace: trace, start: time.Now(), deadline: time.AfterFunc(g.s.cfg.SessionTimeout, func() { c.Close() })}
+		g.s.conns.add(gc)
+		return gc, nil
 	}
 }
 
@@ -200,6 +228,7 @@ type guardConn struct {
 func (g *guardConn) Close() error {
 	g.once.Do(func() {
 		g.deadline.Stop()
+		g.s.conns.remove(g)
 		<-g.s.sessions
 	})
 	return g.Conn.Close()

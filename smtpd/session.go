@@ -31,7 +31,8 @@ func (b backend) NewSession(c *smtp.Conn) (smtp.Session, error) {
 	}
 	sess.helo = c.Hostname()
 	b.s.log.Info("session", "trace", sess.trace, "client", sess.client.String(), "helo", sess.helo)
-	return sess, nil
+	b.s.obs.Session()
+	return observedSession{sess}, nil
 }
 
 // session is one SMTP connection from the upstream MTA. In proxy mode it
@@ -116,6 +117,7 @@ func (ss *session) Rcpt(to string, opts *smtp.RcptOptions) error {
 // code for an SMTP answer (so a refused recipient is refused here too),
 // 451 for anything else. A broken next-hop connection is dropped.
 func (ss *session) hopError(step string, err error) error {
+	ss.s.obs.NextHopError(step, hopCode(err))
 	var se *smtp.SMTPError
 	if errors.As(err, &se) {
 		ss.s.log.Info("next hop refused", "trace", ss.trace, "step", step, "code", se.Code, "text", se.Message)
@@ -154,7 +156,7 @@ func (ss *session) Data(r io.Reader) error {
 
 	// Spool the message; go-smtp's reader enforces MaxMessageBytes as it
 	// streams and fails with ErrDataTooLarge (552 5.3.4).
-	sp := sanitize.NewSpool(ss.s.eng.TempDir, 1<<20, ss.s.cfg.MaxMessageBytes+1)
+	sp := sanitize.NewSpool(ss.s.engine().TempDir, 1<<20, ss.s.cfg.MaxMessageBytes+1)
 	if _, err := sp.ReadFrom(r); err != nil {
 		sp.Close()
 		if errors.Is(err, smtp.ErrDataTooLarge) || errors.Is(err, sanitize.ErrTooLarge) {
@@ -216,7 +218,9 @@ func (ss *session) Data(r io.Reader) error {
 		QuarantineID: qid, Received: received, Host: ss.s.cfg.Hostname,
 		Via: fmt.Sprintf("SMTP from %s [%s]", oneLine(ss.helo), ss.client), From: ss.from, To: ss.rcpts,
 	}
-	rep, out, err := ss.s.eng.RunKind(sanitize.WithTrace(ctx, tr), src, "message.eml", "message/rfc822", "eml")
+	engStart := time.Now()
+	rep, out, err := ss.s.engine().RunKind(sanitize.WithTrace(ctx, tr), src, "message.eml", "message/rfc822", "eml")
+	ss.s.obs.Message(rep, err, time.Since(engStart))
 	st := <-putDone
 	if st.err != nil {
 		if err == nil && out != src {
@@ -265,6 +269,11 @@ func (ss *session) Data(r io.Reader) error {
 	if err != nil {
 		ss.s.markUndelivered(ctx, j, qid, ss.trace, o, err.Error())
 		ss.logMessage(qid, rep, meta.Size, start, "undelivered: "+err.Error())
+		step := "DATA"
+		if ss.s.hops == nil {
+			step = "maildir"
+		}
+		ss.s.obs.NextHopError(step, hopCode(err))
 		var se *smtp.SMTPError
 		if errors.As(err, &se) && se.Code/100 == 5 {
 			return ss.reply(554, smtp.EnhancedCode{5, 0, 0}, "Refused by the next hop")

@@ -22,6 +22,7 @@ var messages = map[string][2]string{
   audit          監査ログを検証 (verify) ・表示 (list) する
   report         点検用の集計を表示する
   config check   設定ファイルを検査し、有効な設定を表示する
+  health         動いている serve の状態を確かめる（/healthz、/readyz）
   version        バージョンを表示する
   help           このヘルプを表示する
 
@@ -46,6 +47,7 @@ Commands:
   audit          verify or list the audit log
   report         print the figures for the periodic review
   config check   check a policy file and print the effective configuration
+  health         ask the running serve whether it is alive (/healthz) or ready (/readyz)
   version        print the version
   help           print this help
 
@@ -95,13 +97,30 @@ answer and scanning is required, the exit status is 2.
 
 設定に従って SMTP 中継を動かします。インターネット側の MTA から受け取ったメールの原本を
 保管し、テキスト化して次のホップ（未設定なら Maildir ./var/outbox）へ送ります。
-ログは JSON で標準出力に出ます。SIGINT/SIGTERM で処理中のメールを終えてから止まります。
+ログは既定で JSON を標準出力に出します（[log]）。/metrics・/healthz・/readyz は
+[metrics] listen（既定 127.0.0.1:9225）で答えます。SIGINT/SIGTERM で処理中のメールを
+終えてから止まり（最長 smtp.drain_timeout）、SIGHUP で設定を読み直します（誤りがあれば
+元の設定のまま動き続け、理由をログに出します）。
 `, `Usage: mugai serve [--config FILE]
 
 Runs the SMTP relay of the policy: mail from the Internet-side MTA is kept in
 the quarantine, turned into text and sent to the next hop (without one, into
-the Maildir ./var/outbox). Logs are JSON on standard output. SIGINT/SIGTERM
-stop it after the messages in progress.
+the Maildir ./var/outbox). Logs are JSON on standard output by default ([log]).
+/metrics, /healthz and /readyz answer on [metrics] listen (default
+127.0.0.1:9225). SIGINT/SIGTERM stop it after the messages in progress (at
+most smtp.drain_timeout); SIGHUP reloads the policy file (a bad one is
+refused, the running configuration stays, and the log says why).
+`},
+	"usage.health": {`使い方: mugai health [--config FILE] [--ready] [--url URL]
+
+動いている mugai serve の /healthz（--ready なら /readyz）に問い合わせ、
+正常なら 0、そうでなければ 1 で終わります。コンテナの HEALTHCHECK や監視から使います
+（curl のないイメージでも使えます）。URL は既定で設定の metrics.listen から作ります。
+`, `Usage: mugai health [--config FILE] [--ready] [--url URL]
+
+Asks the running mugai serve for /healthz (with --ready, /readyz) and exits 0
+when it answers ok, 1 otherwise: for a container HEALTHCHECK or a monitor
+(no curl needed). The URL comes from the policy's metrics.listen by default.
 `},
 	"usage.hold": {`使い方: mugai hold on --reason TEXT | off | status [--config FILE]
 
@@ -118,6 +137,13 @@ the upstream MTA's queue; after off it is retried (nothing is lost). Audited.
 	"serve.nothing":       {"動かすサービスがありません（smtp.listen が空です）", "nothing to serve (smtp.listen is empty)"},
 	"serve.listening":     {"SMTP %s で待ち受けています（配送先: %s）", "SMTP listening on %s (delivering to %s)"},
 	"serve.stopping":      {"停止します。処理中のメールを終えています…", "stopping: finishing the messages in progress…"},
+	"serve.reloaded":      {"設定を読み直しました", "configuration reloaded"},
+	"serve.reload_failed": {"設定を読み直せません。元の設定のまま動き続けます: %v", "cannot reload the configuration; the running one stays: %v"},
+	"serve.metrics":       {"監視 %s（/metrics /healthz /readyz）", "monitoring on %s (/metrics /healthz /readyz)"},
+	"err.log":             {"ログの設定: %v", "log setup: %v"},
+	"health.ok":           {"正常です", "ok"},
+	"health.fail":         {"異常です: %v", "not ok: %v"},
+	"health.off":          {"metrics.listen が空なので確かめられません", "metrics.listen is empty: nothing to ask"},
 	"hold.on":             {"一時停止しました。新しいメールには 451 を返します", "hold is on: new mail gets 451"},
 	"hold.off":            {"一時停止を解除しました", "hold is off"},
 	"hold.is_on":          {"一時停止中です", "hold is on"},

@@ -99,6 +99,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return a.cmdConfig(rest)
 	case "version":
 		return a.cmdVersion(rest)
+	case "health":
+		return a.cmdHealth(ctx, rest)
 	case "help":
 		fmt.Fprint(a.stdout, a.t("usage"))
 		return exitOK

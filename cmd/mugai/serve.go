@@ -12,17 +12,23 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
+	"syscall"
 	"time"
 
+	"github.com/mugai-project/mugai/metrics"
 	"github.com/mugai-project/mugai/policy"
 	"github.com/mugai-project/mugai/quarantine"
 	"github.com/mugai-project/mugai/smtpd"
 )
 
 // cmdServe runs the services of the policy (for now the SMTP relay) until
-// SIGINT or SIGTERM, then drains the messages in progress.
+// SIGINT or SIGTERM, then drains the messages in progress. SIGHUP reloads
+// the policy file (reload.go); /metrics, /healthz and /readyz are served on
+// metrics.listen.
 func (a *app) cmdServe(ctx context.Context, args []string) int {
 	fs := a.flags("serve", "usage.serve")
 	configPath := fs.String("config", "", a.t("flag.config"))
@@ -33,7 +39,19 @@ func (a *app) cmdServe(ctx context.Context, args []string) int {
 	if code != exitOK {
 		return code
 	}
-	log := slog.New(slog.NewJSONHandler(a.stdout, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	log, closeLog, err := serviceLogger(cfg.Log, a.stdout, a.stderr)
+	if err != nil {
+		a.errorf("%s", a.t("err.log", err))
+		return exitUsage
+	}
+	defer closeLog()
+	if cfg.TempDir != "" {
+		// A container's volume starts empty: make the spool directory.
+		if err := os.MkdirAll(cfg.TempDir, 0o700); err != nil {
+			a.errorf("%s", a.t("err.serve", err))
+			return exitInternal
+		}
+	}
 	q, code := a.openStore(ctx, cfg, openCreate)
 	if code != exitOK {
 		return code
@@ -51,9 +69,32 @@ func (a *app) cmdServe(ctx context.Context, args []string) int {
 		a.errorf("%s", a.t("err.serve", err))
 		return exitUsage
 	}
+	var stopping atomic.Bool
+	mon := newMonitor(cfg, q, scfg)
+	// While draining, /readyz fails so that a load balancer sends no more.
+	mon.health.AddCheck(metrics.CheckFunc("serving", func(context.Context) error {
+		if stopping.Load() {
+			return errors.New("shutting down")
+		}
+		return nil
+	}))
+	scfg.Observer = mon.metrics.Relay()
 	eng := newEngine(cfg, log)
 	if cfg.Scan.Clamd != "" {
 		a.logClamd(ctx, cfg, log)
+		// The scanner's gauge follows each readiness probe; /readyz fails
+		// with it only when scanning is required.
+		if c, err := clamdClient(cfg); err == nil {
+			defer c.Close()
+			chk := metrics.ScannerCheck(mon.metrics, "clamd", c.Ping)
+			if !cfg.Scan.IsRequired() {
+				chk = metrics.CheckFunc("clamd (optional)", func(ctx context.Context) error {
+					chk.Check(ctx)
+					return nil
+				})
+			}
+			mon.health.AddCheck(chk)
+		}
 	}
 	srv, err := smtpd.New(scfg, eng, q.store, q.audit, log)
 	if err != nil {
@@ -69,25 +110,48 @@ func (a *app) cmdServe(ctx context.Context, args []string) int {
 	if len(scfg.NextHops) > 0 {
 		dest = strings.Join(scfg.NextHops, ", ")
 	}
-	log.Info("serving", "smtp", ln.Addr().String(), "deliver_to", dest, "quarantine", cfg.Quarantine.Backend, "config_sha256", sum)
+	mctx, stopMonitor := context.WithCancel(context.Background())
+	monDone := mon.serve(mctx, cfg.Metrics.Listen, log, func(addr string) {
+		fmt.Fprintf(a.stderr, "mugai: %s\n", a.t("serve.metrics", addr))
+	})
+	defer func() { stopMonitor(); <-monDone }()
+	log.Info("serving", "smtp", ln.Addr().String(), "deliver_to", dest, "quarantine", cfg.Quarantine.Backend,
+		"config", name, "config_sha256", sum, "metrics", cfg.Metrics.Listen, "version", buildVersion())
+	rl := &reloader{a: a, path: *configPath, cur: cfg, log: log, audit: q.audit, metrics: mon.metrics,
+		apply: []func(*policy.Config){func(c *policy.Config) { srv.SetEngine(newEngine(c, log)) }}}
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
 	fmt.Fprintf(a.stderr, "mugai: %s\n", a.t("serve.listening", ln.Addr().String(), dest))
 
 	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, ln) }()
-	select {
-	case err = <-done:
-	case <-ctx.Done():
-		fmt.Fprintf(a.stderr, "mugai: %s\n", a.t("serve.stopping"))
-		sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		srv.Shutdown(sctx)
-		cancel()
-		err = <-done
+	go func() { done <- srv.Serve(context.Background(), ln) }()
+	for err == nil {
+		select {
+		case err = <-done:
+			if err == nil {
+				err = errors.New("SMTP server stopped")
+			}
+		case <-hup:
+			rl.reload(ctx)
+		case <-ctx.Done():
+			stopping.Store(true)
+			fmt.Fprintf(a.stderr, "mugai: %s\n", a.t("serve.stopping"))
+			log.Info("stopping", "drain_timeout", time.Duration(cfg.SMTP.DrainTimeout).String())
+			sctx, cancel := context.WithTimeout(context.Background(), time.Duration(cfg.SMTP.DrainTimeout))
+			if serr := srv.Shutdown(sctx); serr != nil {
+				log.Warn("drain timed out: remaining connections closed", "err", serr)
+			}
+			cancel()
+			err = <-done
+			if err == nil {
+				log.Info("stopped")
+				return exitOK
+			}
+		}
 	}
-	if err != nil {
-		a.errorf("%s", a.t("err.serve", err))
-		return exitInternal
-	}
-	return exitOK
+	a.errorf("%s", a.t("err.serve", err))
+	return exitInternal
 }
 
 // logClamd logs the malware scanner at start: its version, or a warning

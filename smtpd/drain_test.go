@@ -1,0 +1,156 @@
+package smtpd_test
+
+import (
+	"context"
+	"io"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-smtp"
+
+	"github.com/mugai-project/mugai/sanitize"
+	"github.com/mugai-project/mugai/sanitize/detect"
+	"github.com/mugai-project/mugai/smtpd"
+)
+
+// TestShutdownDrainsMessageInProgress: Shutdown (SIGTERM in serve) lets a
+// message in DATA be sanitized, kept and delivered, and its sender gets the
+// 250; new connections are refused and idle ones are closed, and only then
+// does Shutdown return.
+func TestShutdownDrainsMessageInProgress(t *testing.T) {
+	sk := startSink(t, "")
+	release := make(chan struct{})
+	entered := make(chan struct{}, 1)
+	eng := engine()
+	inner := eng.Sanitizers[detect.EML]
+	eng.Sanitizers[detect.EML] = sanitize.SanitizerFunc(func(ctx context.Context, w io.Writer, it *sanitize.Item) (sanitize.Result, error) {
+		if it.Depth == 0 {
+			select {
+			case entered <- struct{}{}:
+				<-release
+			default:
+			}
+		}
+		return inner.Sanitize(ctx, w, it)
+	})
+	r := startRelay(t, smtpd.Config{NextHops: []string{sk.addr}}, eng)
+
+	// An idle session, as an upstream MTA's connection cache keeps.
+	idle, err := smtp.Dial(r.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idle.Close()
+	if err := idle.Hello("mx.example.lg.jp"); err != nil {
+		t.Fatal(err)
+	}
+
+	// A message whose DATA is being sanitized.
+	dataErr := make(chan error, 1)
+	go func() {
+		c, err := smtp.Dial(r.addr)
+		if err != nil {
+			dataErr <- err
+			return
+		}
+		defer c.Close()
+		if err := c.Hello("mx.example.lg.jp"); err != nil {
+			dataErr <- err
+			return
+		}
+		if err := c.Mail("a@example.com", nil); err != nil {
+			dataErr <- err
+			return
+		}
+		if err := c.Rcpt("b@example.lg.jp", nil); err != nil {
+			dataErr <- err
+			return
+		}
+		w, err := c.Data()
+		if err != nil {
+			dataErr <- err
+			return
+		}
+		io.WriteString(w, htmlMail)
+		dataErr <- w.Close() // the reply to the end of DATA
+	}()
+	<-entered
+
+	shut := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		shut <- r.srv.Shutdown(ctx)
+	}()
+	// No new connection is taken once the drain has begun.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		c, err := net.DialTimeout("tcp", r.addr, time.Second)
+		if err != nil {
+			break
+		}
+		c.Close()
+		if time.Now().After(deadline) {
+			t.Fatal("still accepting connections while draining")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	select {
+	case err := <-shut:
+		t.Fatalf("Shutdown returned (%v) while a message was in DATA", err)
+	default:
+	}
+
+	close(release)
+	if err := <-dataErr; err != nil {
+		t.Fatalf("the message in progress: %v", err)
+	}
+	if err := <-shut; err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+	if n := len(sk.received()); n != 1 {
+		t.Fatalf("next hop received %d messages, want 1", n)
+	}
+	if its := items(t, r.store); len(its) != 1 || its[0].Delivery != "delivered" {
+		t.Fatalf("quarantine: %+v", its)
+	}
+	// The idle session was closed by the drain.
+	if err := idle.Noop(); err == nil {
+		t.Error("idle session still open after the drain")
+	}
+}
+
+// TestShutdownDeadlineClosesEverything: when the drain time runs out, every
+// connection is closed and the message gets no 250 (the upstream MTA keeps
+// and retries it).
+func TestShutdownDeadlineClosesEverything(t *testing.T) {
+	sk := startSink(t, "")
+	release := make(chan struct{})
+	defer close(release)
+	entered := make(chan struct{}, 1)
+	eng := engine()
+	inner := eng.Sanitizers[detect.EML]
+	eng.Sanitizers[detect.EML] = sanitize.SanitizerFunc(func(ctx context.Context, w io.Writer, it *sanitize.Item) (sanitize.Result, error) {
+		if it.Depth == 0 {
+			select {
+			case entered <- struct{}{}:
+				<-release
+			default:
+			}
+		}
+		return inner.Sanitize(ctx, w, it)
+	})
+	r := startRelay(t, smtpd.Config{NextHops: []string{sk.addr}}, eng)
+	sent := make(chan error, 1)
+	go func() { sent <- send(t, r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail) }()
+	<-entered
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	if err := r.srv.Shutdown(ctx); err == nil {
+		t.Fatal("Shutdown returned nil with a message still in DATA")
+	}
+	if err := <-sent; code(err) == 250 {
+		t.Fatal("the cut message got 250")
+	}
+}
