@@ -162,6 +162,40 @@ var fixtures = []struct {
 		return baseDoc("/OpenAction << /Type /Border /S /JavaScript /JS (app.alert\\(1\\)) >>", "/Annots [6 0 R]").
 			set(6, "<< /Type /Foo /Subtype /FileAttachment /Rect [0 0 10 10] /FS (calc.exe) >>").bytes()
 	}, rules: []string{RuleEmbedded, RuleJavaScript}},
+	{name: "broken xref offsets", in: func() []byte {
+		// Every offset points 7 bytes off and startxref into nothing: the
+		// table must be rebuilt from the objects.
+		b := baseDoc("/OpenAction "+jsAction, "").bytes()
+		return bytes.Replace(bytes.Replace(b, []byte(" 00000 n "), []byte("7 00000 n "), -1), []byte("startxref\n"), []byte("startxref\n9"), 1)
+	}, rules: []string{RuleJavaScript}},
+	{name: "no xref at all", in: func() []byte {
+		b := baseDoc("", "/AA << /O << /S /Launch /F (calc.exe) >> >>").bytes()
+		// The table is gone; the trailer stays, startxref points at it.
+		i, j := bytes.Index(b, []byte("xref\n")), bytes.Index(b, []byte("trailer\n"))
+		return append(b[:i:i], b[j:]...)
+	}, rules: []string{RuleLaunch}},
+	{name: "hex-escaped embedded files key", in: func() []byte {
+		return baseDoc("/Names << /Embedded#46iles << /Names [(a.exe) 6 0 R] >> >>", "").
+			set(6, "<< /Type /Filespec /F (calc.exe) /#45F << /F 7 0 R >> >>").
+			set(7, "<< /Type /Embedded#46ile /Length 2 >>\nstream\nMZ\nendstream").bytes()
+	}, rules: []string{RuleEmbedded}},
+	{name: "javascript in object stream of an incremental update", in: func() []byte {
+		base := baseDoc("", "").bytes()
+		upd := baseDoc("/Names << /J#61vaScript << /Names [(x) 6 0 R] >> >>", "/#41nnots [7 0 R]").
+			set(6, jsAction).
+			set(7, "<< /Type /Annot /Subtype /Link /Rect [0 0 10 10] /A << /S /#4Caunch /F (calc.exe) >> >>")
+		return appendObjStmUpdate(base, upd)
+	}, rules: []string{RuleJavaScript, RuleLaunch}},
+	{name: "xfa hex-escaped in object stream", in: func() []byte {
+		return baseDoc("/AcroForm 6 0 R", "").
+			set(6, "<< /Fields [] /X#46A 7 0 R >>").
+			set(7, "<< /Length 11 >>\nstream\n<xdp:xdp/>\nendstream").objStm()
+	}, rules: []string{RuleXFA}, keep: []string{"/AcroForm"}},
+	{name: "richmedia and 3d hex-escaped", in: func() []byte {
+		return baseDoc("", "/Annots [6 0 R 7 0 R]").
+			set(6, "<< /Type /Annot /Subtype /Rich#4Dedia /Rect [0 0 10 10] >>").
+			set(7, "<< /Type /Annot /Subtype /#33D /Rect [0 0 10 10] >>").objStm()
+	}, rules: []string{RuleMultimedia}},
 	{name: "unreachable javascript object", in: func() []byte {
 		return baseDoc("", "").set(6, jsAction).bytes()
 	}, rules: []string{RuleJavaScript}},
