@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 
@@ -71,6 +72,26 @@ type Options struct {
 	Rasterize bool
 	// Raster configures rasterizing.
 	Raster RasterOptions
+	// Passwords are tried, in order, on a file that needs a user password
+	// (after those WithPasswords put in the context). A file that opens
+	// with one of them is sanitized and written unencrypted; without a
+	// matching password it fails with sanitize.ErrEncrypted.
+	Passwords []string
+}
+
+type passwordsKey struct{}
+
+// WithPasswords returns ctx carrying passwords for encrypted PDFs of the
+// item processed with it (the password that came with a mail, for
+// instance); they are tried before Options.Passwords.
+func WithPasswords(ctx context.Context, pws ...string) context.Context {
+	prev, _ := ctx.Value(passwordsKey{}).([]string)
+	return context.WithValue(ctx, passwordsKey{}, append(slices.Clip(prev), pws...))
+}
+
+func (o Options) passwords(ctx context.Context) []string {
+	pws, _ := ctx.Value(passwordsKey{}).([]string)
+	return append(slices.Clip(pws), o.Passwords...)
 }
 
 // Validate reports whether the options are usable.
@@ -138,7 +159,16 @@ func (s *Sanitizer) Sanitize(ctx context.Context, dst io.Writer, it *sanitize.It
 			err = fmt.Errorf("pdf: %w: %s: %v", sanitize.ErrMalformed, internalPanic, p)
 		}
 	}()
-	pc, err := s.read(ctx, it)
+	pc, err := s.read(ctx, it, "")
+	supplied := false
+	if errors.Is(err, sanitize.ErrEncrypted) {
+		for _, pw := range s.opt.passwords(ctx) {
+			if pc, err = s.read(ctx, it, pw); err == nil {
+				supplied = true
+				break
+			}
+		}
+	}
 	if err != nil {
 		return res, err
 	}
@@ -146,7 +176,11 @@ func (s *Sanitizer) Sanitize(ctx context.Context, dst io.Writer, it *sanitize.It
 	if pc.Encrypt != nil {
 		// Converted, not Removed: the content was inspected like any other, so
 		// verify mode may pass an owner-password-protected original.
-		c.add(RuleEncryption, "/Encrypt", sanitize.Converted, "decrypted with the empty user password")
+		how := "decrypted with the empty user password"
+		if supplied {
+			how = "decrypted with a supplied password"
+		}
+		c.add(RuleEncryption, "/Encrypt", sanitize.Converted, how)
 	}
 	if err := c.run(); err != nil {
 		return res, err
@@ -186,7 +220,7 @@ const internalPanic = "internal panic"
 
 // read parses the item with pdfcpu, with limits from it. pdfcpu panics on
 // hostile files: a panic is an error wrapping sanitize.ErrMalformed.
-func (s *Sanitizer) read(ctx context.Context, it *sanitize.Item) (pc *model.Context, err error) {
+func (s *Sanitizer) read(ctx context.Context, it *sanitize.Item, password string) (pc *model.Context, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			pc, err = nil, fmt.Errorf("pdf: %w: parser panic: %v", sanitize.ErrMalformed, p)
@@ -200,6 +234,9 @@ func (s *Sanitizer) read(ctx context.Context, it *sanitize.Item) (pc *model.Cont
 	conf.Optimize = false
 	conf.OptimizeBeforeWriting = false
 	conf.CreateBookmarks = false
+	// The standard security handler accepts either password (ISO 32000-1
+	// 7.6.3.4): a supplied one is tried as both.
+	conf.UserPW, conf.OwnerPW = password, password
 	lim := it.Limits.Defaults()
 	conf.Limits.MaxStreamBytes = min(conf.Limits.MaxStreamBytes, lim.MaxInput)
 	conf.Limits.MaxDecodeBytes = min(conf.Limits.MaxDecodeBytes, lim.MaxExpanded)

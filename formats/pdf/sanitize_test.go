@@ -311,16 +311,23 @@ func TestEncrypted(t *testing.T) {
 		}
 	})
 	for _, tc := range []struct {
-		name    string
-		user    string
-		bits    string
-		wantErr error
+		name         string
+		user         string
+		bits         string
+		passwords    []string
+		ctxPasswords []string
+		wantErr      error
 	}{
 		{name: "owner only aes256", bits: "256"},
 		{name: "owner only aes128", bits: "128"},
 		{name: "owner only rc4", bits: "40"},
 		{name: "user password", user: "secret", bits: "256", wantErr: sanitize.ErrEncrypted},
 		{name: "user password rc4", user: "secret", bits: "40", wantErr: sanitize.ErrEncrypted},
+		{name: "user password supplied", user: "secret", bits: "256", passwords: []string{"wrong", "secret"}},
+		{name: "user password supplied rc4", user: "secret", bits: "40", passwords: []string{"secret"}},
+		{name: "user password supplied in context", user: "秘密", bits: "256", ctxPasswords: []string{"秘密"}},
+		{name: "owner password supplied", user: "secret", bits: "128", passwords: []string{"owner"}},
+		{name: "wrong password supplied", user: "secret", bits: "256", passwords: []string{"guess"}, wantErr: sanitize.ErrEncrypted},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			enc := filepath.Join(dir, tc.name+".pdf")
@@ -332,7 +339,13 @@ func TestEncrypted(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			out, res, err := run(t, New(Options{}), in)
+			var buf bytes.Buffer
+			ctx := t.Context()
+			if tc.ctxPasswords != nil {
+				ctx = WithPasswords(ctx, tc.ctxPasswords...)
+			}
+			res, err := New(Options{Passwords: tc.passwords}).Sanitize(ctx, &buf, item(in))
+			out := buf.Bytes()
 			if tc.wantErr != nil {
 				if !errors.Is(err, tc.wantErr) {
 					t.Fatalf("err = %v, want %v", err, tc.wantErr)
