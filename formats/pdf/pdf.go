@@ -70,6 +70,10 @@ type Options struct {
 	// and writes a PDF of the images only (no text, links or forms survive),
 	// with a pdf.rasterized finding (Recorded). Off by default.
 	Rasterize bool
+	// RasterizeFor, when set, decides per item (from sanitize.TraceFrom,
+	// say the envelope sender) whether to rasterize; Rasterize true
+	// rasterizes every item whatever it says.
+	RasterizeFor func(ctx context.Context) bool
 	// Raster configures rasterizing.
 	Raster RasterOptions
 	// Passwords are tried, in order, on a file that needs a user password
@@ -102,10 +106,8 @@ func (o Options) Validate() error {
 	if o.MaxPages < 0 || o.MaxObjects < 0 || o.Raster.Pixels < 0 || o.Raster.MaxPages < 0 || o.Raster.Timeout < 0 {
 		return errors.New("pdf: limits must not be negative")
 	}
-	if o.Rasterize {
-		if _, err := o.Raster.tool(); err != nil {
-			return err
-		}
+	if o.Rasterize || o.RasterizeFor != nil {
+		return o.Raster.validate()
 	}
 	return nil
 }
@@ -185,7 +187,7 @@ func (s *Sanitizer) Sanitize(ctx context.Context, dst io.Writer, it *sanitize.It
 	if err := c.run(); err != nil {
 		return res, err
 	}
-	if s.opt.Rasterize {
+	if s.opt.Rasterize || s.opt.RasterizeFor != nil && s.opt.RasterizeFor(ctx) {
 		var disarmed bytes.Buffer
 		bw := bufio.NewWriterSize(&disarmed, 64<<10)
 		if err := c.write(bw); err != nil {
@@ -194,13 +196,18 @@ func (s *Sanitizer) Sanitize(ctx context.Context, dst io.Writer, it *sanitize.It
 		if err := bw.Flush(); err != nil {
 			return res, wrapErr(ctx, err)
 		}
-		if err := c.rasterize(ctx, dst, disarmed.Bytes(), s.opt.Raster); err != nil {
+		sandboxed, err := c.rasterize(ctx, dst, disarmed.Bytes(), s.opt.Raster)
+		if err != nil {
 			if ctx.Err() != nil {
 				return res, fmt.Errorf("pdf: %w", ctx.Err())
 			}
 			return res, err
 		}
-		res.Findings = append(c.findings, sanitize.Finding{Rule: RuleRasterized, Action: sanitize.Recorded, Detail: "pages rendered to images"})
+		detail := "pages rendered to images; text, links and forms are not kept"
+		if !sandboxed {
+			detail += " (renderer ran without bubblewrap)"
+		}
+		res.Findings = append(c.findings, sanitize.Finding{Rule: RuleRasterized, Action: sanitize.Recorded, Detail: detail})
 		return res, nil
 	}
 	bw := bufio.NewWriterSize(dst, 64<<10)
