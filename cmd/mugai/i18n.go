@@ -148,6 +148,7 @@ Sends a mail file (RFC 5322) over SMTP, to try the relay.
 	"err.outdir":          {"出力先を用意できません: %v", "cannot prepare the output directory: %v"},
 	"err.config_sub":      {"config のサブコマンドを指定してください (check)", "config needs a subcommand (check)"},
 
+	"warn.config":    {"警告: %s", "warning: %s"},
 	"config.ok":      {"設定は有効です: %s", "the configuration is valid: %s"},
 	"config.default": {"組み込みの既定設定", "embedded defaults"},
 

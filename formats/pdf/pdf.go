@@ -60,6 +60,8 @@ const maxDepth = 64
 type Options struct {
 	// Links: LinkKeep (zero) keeps http, https and mailto URI actions.
 	Links LinkPolicy
+	// Attachments: AttachmentsRemove (zero) or AttachmentsSanitize.
+	Attachments AttachmentPolicy
 	// MaxPages is the most pages a document may have; 0 means
 	// DefaultMaxPages.
 	MaxPages int
@@ -102,6 +104,9 @@ func (o Options) passwords(ctx context.Context) []string {
 func (o Options) Validate() error {
 	if o.Links > LinkRemove {
 		return errors.New("pdf: Links must be LinkKeep or LinkRemove")
+	}
+	if o.Attachments > AttachmentsSanitize {
+		return errors.New("pdf: Attachments must be AttachmentsRemove or AttachmentsSanitize")
 	}
 	if o.MaxPages < 0 || o.MaxObjects < 0 || o.Raster.Pixels < 0 || o.Raster.MaxPages < 0 || o.Raster.Timeout < 0 {
 		return errors.New("pdf: limits must not be negative")
@@ -174,7 +179,7 @@ func (s *Sanitizer) Sanitize(ctx context.Context, dst io.Writer, it *sanitize.It
 	if err != nil {
 		return res, err
 	}
-	c := newCleaner(ctx, pc, s.opt)
+	c := newCleaner(ctx, it, pc, s.opt)
 	if pc.Encrypt != nil {
 		// Converted, not Removed: the content was inspected like any other, so
 		// verify mode may pass an owner-password-protected original.
@@ -184,7 +189,9 @@ func (s *Sanitizer) Sanitize(ctx context.Context, dst io.Writer, it *sanitize.It
 		}
 		c.add(RuleEncryption, "/Encrypt", sanitize.Converted, how)
 	}
-	if err := c.run(); err != nil {
+	err = c.run()
+	res.Children = c.children
+	if err != nil {
 		return res, err
 	}
 	if s.opt.Rasterize || s.opt.RasterizeFor != nil && s.opt.RasterizeFor(ctx) {
