@@ -79,6 +79,12 @@ func (c *cleaner) run() error {
 		if err != nil {
 			return fmt.Errorf("pdf: obj %d: %w", n, err)
 		}
+		if sd, ok := o.(types.StreamDict); ok {
+			// The writer gives every stream a direct /Length; an indirect
+			// one must not pull its object into the output (a second pass
+			// would not have it: the output would not be byte-stable).
+			delete(sd.Dict, "Length")
+		}
 		e.Object = o
 	}
 	root, ok := c.object(*c.pc.Root).(types.Dict)

@@ -132,6 +132,13 @@ func TestCorpus(t *testing.T) {
 			if left := qpdfRisks(t, out); len(left) > 0 {
 				t.Errorf("%s: qpdf still sees %v in the output", filepath.Base(f), left)
 			}
+			// Byte-stable: sanitizing the output gives the same bytes.
+			var again bytes.Buffer
+			if _, err := New(Options{}).Sanitize(context.Background(), &again, item(out)); err != nil {
+				t.Errorf("%s: the output does not sanitize again: %v", filepath.Base(f), err)
+			} else if !bytes.Equal(again.Bytes(), out) {
+				t.Errorf("%s: sanitizing the output changes it", filepath.Base(f))
+			}
 		}
 		if blob != nil {
 			blob.Close()

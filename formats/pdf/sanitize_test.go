@@ -196,6 +196,12 @@ var fixtures = []struct {
 			set(6, "<< /Type /Annot /Subtype /Rich#4Dedia /Rect [0 0 10 10] >>").
 			set(7, "<< /Type /Annot /Subtype /#33D /Rect [0 0 10 10] >>").objStm()
 	}, rules: []string{RuleMultimedia}},
+	{name: "indirect stream length", in: func() []byte {
+		d := baseDoc("", "")
+		n := strings.TrimSuffix(strings.TrimPrefix(d.objs[4], "<< /Length "), d.objs[4][strings.Index(d.objs[4], " >>"):])
+		d.objs[4] = strings.Replace(d.objs[4], "/Length "+n, "/Length 6 0 R", 1)
+		return d.set(6, n).bytes()
+	}},
 	{name: "unreachable javascript object", in: func() []byte {
 		return baseDoc("", "").set(6, jsAction).bytes()
 	}, rules: []string{RuleJavaScript}},
