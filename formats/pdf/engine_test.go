@@ -3,6 +3,7 @@ package pdf
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -202,4 +203,41 @@ func qpdfRisks(t *testing.T, pdf []byte) []string {
 	// Stream data (page text, images) may spell anything.
 	dump = streamData.ReplaceAll(dump, nil)
 	return neverLeft.FindAllString(string(dump), 5)
+}
+
+// TestCorpusPasswords opens the corpus's encrypted samples whose file
+// names give their passwords ("U=view,O=master"): without the user
+// password they are refused, with either password they are sanitized.
+func TestCorpusPasswords(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join(corpusDir, "*[UO]=*.pdf"))
+	if len(files) == 0 {
+		t.Skip("no encrypted corpus samples at " + corpusDir)
+	}
+	pwRe := regexp.MustCompile(`([UO])=([^,]+?)(,|\.pdf$)`)
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			in, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pws := map[string]string{}
+			for _, m := range pwRe.FindAllStringSubmatch(filepath.Base(f), -1) {
+				pws[m[1]] = m[2]
+			}
+			_, _, err = run(t, New(Options{}), in)
+			if pws["U"] != "" && !errors.Is(err, sanitize.ErrEncrypted) {
+				t.Errorf("without a password: err = %v, want ErrEncrypted", err)
+			}
+			for _, pw := range pws {
+				out, res, err := run(t, New(Options{Passwords: []string{"wrong", pw}}), in)
+				if err != nil {
+					t.Errorf("password %q: %v", pw, err)
+					continue
+				}
+				if !slices.Contains(rules(res.Findings), RuleEncryption) || bytes.Contains(out, []byte("/Encrypt")) {
+					t.Errorf("password %q: still encrypted (%v)", pw, rules(res.Findings))
+				}
+			}
+		})
+	}
 }
