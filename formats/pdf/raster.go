@@ -2,7 +2,6 @@ package pdf
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -246,17 +245,20 @@ func (c *cleaner) rasterize(ctx context.Context, w io.Writer, disarmed []byte, o
 	if len(files) == 0 || len(files) != len(c.pageRefs) {
 		return false, fmt.Errorf("pdf: rasterize: %w: %d of %d pages rendered", sanitize.ErrMalformed, len(files), len(c.pageRefs))
 	}
+	// The pages stay in their files until each is written: memory holds
+	// one page image at a time.
 	pages := make([]rasterPage, 0, len(files))
 	for i, f := range files {
-		b, err := os.ReadFile(f)
+		fh, err := os.Open(f)
 		if err != nil {
 			return false, err
 		}
-		cfg, _, err := image.DecodeConfig(bytes.NewReader(b))
+		cfg, _, err := image.DecodeConfig(fh)
+		fh.Close()
 		if err != nil {
 			return false, fmt.Errorf("pdf: rasterize: page %d: %w", i+1, err)
 		}
-		pages = append(pages, rasterPage{jpeg: b, w: cfg.Width, h: cfg.Height, size: c.pageSize(i)})
+		pages = append(pages, rasterPage{path: f, w: cfg.Width, h: cfg.Height, size: c.pageSize(i)})
 	}
 	buf := bufio.NewWriter(w)
 	if err := writeImagePDF(buf, pages); err != nil {
@@ -266,7 +268,7 @@ func (c *cleaner) rasterize(ctx context.Context, w io.Writer, disarmed []byte, o
 }
 
 type rasterPage struct {
-	jpeg []byte
+	path string // the JPEG file
 	w, h int
 	size [2]float64 // page width and height in points
 }
@@ -330,14 +332,18 @@ func writeImagePDF(w *bufio.Writer, pages []rasterPage) error {
 	}
 	obj(2, "<</Count "+strconv.Itoa(len(pages))+"/Kids ["+kids[1:]+"]/Type /Pages>>")
 	for i, p := range pages {
+		jpeg, err := os.ReadFile(p.path)
+		if err != nil {
+			return err
+		}
 		pg, ct, im := 3+3*i, 4+3*i, 5+3*i
 		wd, ht := fmtNum(p.size[0]), fmtNum(p.size[1])
 		obj(pg, fmt.Sprintf("<</Contents %d 0 R/MediaBox [0 0 %s %s]/Parent 2 0 R/Resources <</XObject <</Im0 %d 0 R>>>>/Type /Page>>", ct, wd, ht, im))
 		content := "q " + wd + " 0 0 " + ht + " 0 0 cm /Im0 Do Q"
 		obj(ct, "<</Length "+strconv.Itoa(len(content))+">>\nstream\n"+content+"\nendstream")
 		offs[im] = cw.n
-		cw.str(fmt.Sprintf("%d 0 obj\n<</BitsPerComponent 8/ColorSpace /DeviceRGB/Filter /DCTDecode/Height %d/Length %d/Subtype /Image/Type /XObject/Width %d>>\nstream\n", im, p.h, len(p.jpeg), p.w))
-		cw.bytes(p.jpeg)
+		cw.str(fmt.Sprintf("%d 0 obj\n<</BitsPerComponent 8/ColorSpace /DeviceRGB/Filter /DCTDecode/Height %d/Length %d/Subtype /Image/Type /XObject/Width %d>>\nstream\n", im, p.h, len(jpeg), p.w))
+		cw.bytes(jpeg)
 		cw.str("\nendstream\nendobj\n")
 	}
 	xref := cw.n
