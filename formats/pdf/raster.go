@@ -273,8 +273,8 @@ type rasterPage struct {
 	size [2]float64 // page width and height in points
 }
 
-// pageSize returns the width and height of page i from its MediaBox, or
-// A4 when that is unusable.
+// pageSize returns the width and height of page i from its CropBox or
+// MediaBox, or A4 when neither is usable.
 func (c *cleaner) pageSize(i int) [2]float64 {
 	a4 := [2]float64{595, 842}
 	if i >= len(c.pageRefs) {
@@ -284,7 +284,11 @@ func (c *cleaner) pageSize(i int) [2]float64 {
 	if !ok {
 		return a4
 	}
-	box, ok := c.object(d["MediaBox"]).(types.Array)
+	// pdftoppm renders the crop box (which defaults to the media box).
+	box, ok := c.object(d["CropBox"]).(types.Array)
+	if !ok || len(box) != 4 {
+		box, ok = c.object(d["MediaBox"]).(types.Array)
+	}
 	if !ok || len(box) != 4 {
 		return a4
 	}
