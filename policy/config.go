@@ -496,6 +496,11 @@ func (c *Config) validate() []*Error {
 	if c.PDF.RasterPixels > 10000 {
 		bad("pdf.raster_pixels", "%d is unsafe; at most 10000", c.PDF.RasterPixels)
 	}
+	if len(c.PDF.RasterizeSenders) > 0 && c.Actions[string(detect.PDF)] != "sanitize" {
+		// Verify passes originals and block passes nothing: neither can
+		// rasterize for some senders.
+		bad("pdf.rasterize_senders", "needs actions.pdf = \"sanitize\" (it is %q)", c.Actions[string(detect.PDF)])
+	}
 	for i, snd := range c.PDF.RasterizeSenders {
 		if !strings.Contains(snd, "@") {
 			bad(fmt.Sprintf("pdf.rasterize_senders[%d]", i+1), "%q: want an address or @domain", snd)

@@ -210,4 +210,10 @@ sandbox = "required"
 			t.Errorf("want an error about %s: %v", want, err)
 		}
 	}
+	_, err = Parse("p.toml", []byte("[actions]\npdf = \"verify\"\n[pdf]\nrasterize_senders = [\"@x.example\"]\n"))
+	for _, want := range []string{"pdf.rasterize_senders: needs actions.pdf"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("want an error about %s: %v", want, err)
+		}
+	}
 }

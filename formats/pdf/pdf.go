@@ -179,7 +179,14 @@ func (s *Sanitizer) Sanitize(ctx context.Context, dst io.Writer, it *sanitize.It
 	if err != nil {
 		return res, err
 	}
-	c := newCleaner(ctx, it, pc, s.opt)
+	raster := s.opt.Rasterize || s.opt.RasterizeFor != nil && s.opt.RasterizeFor(ctx)
+	opt := s.opt
+	if raster {
+		// Page images carry no attachments: sanitizing them would be work
+		// for nothing, and reported as kept.
+		opt.Attachments = AttachmentsRemove
+	}
+	c := newCleaner(ctx, it, pc, opt)
 	if pc.Encrypt != nil {
 		// Converted, not Removed: the content was inspected like any other, so
 		// verify mode may pass an owner-password-protected original.
@@ -194,7 +201,7 @@ func (s *Sanitizer) Sanitize(ctx context.Context, dst io.Writer, it *sanitize.It
 	if err != nil {
 		return res, err
 	}
-	if s.opt.Rasterize || s.opt.RasterizeFor != nil && s.opt.RasterizeFor(ctx) {
+	if raster {
 		var disarmed bytes.Buffer
 		bw := bufio.NewWriterSize(&disarmed, 64<<10)
 		if err := c.write(bw); err != nil {

@@ -168,3 +168,19 @@ func TestRasterizeFor(t *testing.T) {
 		}
 	}
 }
+
+// Rasterized pages carry no attachments: they are removed, not sanitized.
+func TestRasterizeDropsAttachments(t *testing.T) {
+	if _, err := exec.LookPath("pdftoppm"); err != nil {
+		t.Skip("pdftoppm not installed")
+	}
+	eng := attachEngine(t, Options{Rasterize: true, Attachments: AttachmentsSanitize, Raster: RasterOptions{Pixels: 100}})
+	rep, blob, err := eng.Run(t.Context(), sanitize.Input{R: bytes.NewReader(attachDoc(false)), Name: "a.pdf"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	blob.Close()
+	if rep.Outcome != sanitize.OutcomeSanitized || len(rep.Children) != 0 {
+		t.Errorf("outcome %s, %d children", rep.Outcome, len(rep.Children))
+	}
+}
