@@ -512,8 +512,13 @@ func (c *cleaner) cleanAA(d types.Dict, where string) {
 
 // cleanOpenAction keeps a destination or a plain GoTo (ISO 32000-1 12.3.2).
 func (c *cleaner) cleanOpenAction(d types.Dict, where string) {
-	if _, ok := c.object(d["OpenAction"]).(types.Array); ok {
+	if a, ok := d["OpenAction"].(types.Array); ok {
+		// A destination; whatever else hides in it is cleaned.
+		d["OpenAction"] = c.cleanArray(a, where)
 		return
+	}
+	if _, ok := c.object(d["OpenAction"]).(types.Array); ok {
+		return // an indirect destination, cleaned as its own object
 	}
 	c.autoAction(d, "OpenAction", where, RuleOpenAction)
 }
@@ -530,6 +535,9 @@ func (c *cleaner) autoAction(d types.Dict, key, where, rule string) {
 		return
 	}
 	if name(act["S"]) == "GoTo" && act["Next"] == nil {
+		if _, direct := v.(types.Dict); direct {
+			c.cleanDict(act, where) // an indirect one is cleaned as its own object
+		}
 		return
 	}
 	delete(d, key)

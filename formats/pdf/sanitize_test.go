@@ -43,6 +43,7 @@ var riskyNames = []string{
 	"/JavaScript", "/JS", "/Launch", "/SubmitForm", "/ImportData", "/GoToR", "/GoToE",
 	"/RichMedia", "/EmbeddedFile", "/FileAttachment", "/XFA", "/Sound", "/Movie",
 	"/Rendition", "/Screen", "/3D", "/AA", "javascript:", "file:", "app.alert", "calc.exe", "/NeedsRendering",
+	"JaVaScRiPt", "cmd.exe", "/etc/passwd",
 }
 
 const jsAction = "<< /S /JavaScript /JS (app.alert\\(1\\)) >>"
@@ -202,6 +203,31 @@ var fixtures = []struct {
 		d.objs[4] = strings.Replace(d.objs[4], "/Length "+n, "/Length 6 0 R", 1)
 		return d.set(6, n).bytes()
 	}},
+	{name: "javascript hidden in a destination", in: func() []byte {
+		return baseDoc("/OpenAction [3 0 R /Fit "+jsAction+"]", "").bytes()
+	}, rules: []string{RuleJavaScript}, keep: []string{"/OpenAction", "/Fit"}},
+	{name: "javascript key in a goto open action", in: func() []byte {
+		return baseDoc("/OpenAction << /S /GoTo /D [3 0 R /Fit] /JS (app.alert\\(2\\)) >>", "").bytes()
+	}, rules: []string{RuleJavaScript}, keep: []string{"/OpenAction", "/GoTo"}},
+	{name: "javascript next array in a link", in: func() []byte {
+		return baseDoc("", "/Annots [6 0 R]").
+			set(6, "<< /Type /Annot /Subtype /Link /Rect [0 0 10 10] /A << /S /GoTo /D [3 0 R /Fit] /Next [7 0 R << /S /Launch /F (calc.exe) >>] >> >>").
+			set(7, jsAction).objStm()
+	}, rules: []string{RuleJavaScript, RuleLaunch}, keep: []string{"/Link", "/GoTo"}},
+	{name: "javascript uri mixed case and spaces", in: func() []byte {
+		return baseDoc("", "/Annots [6 0 R 7 0 R]").
+			set(6, "<< /Type /Annot /Subtype /Link /Rect [0 0 10 10] /A << /S /URI /URI (  JaVaScRiPt:app.alert\\(1\\)) >> >>").
+			set(7, "<< /Type /Annot /Subtype /Link /Rect [0 0 10 10] /A << /S /URI /URI (\\106ile:///etc/passwd) >> >>").bytes()
+	}, rules: []string{RuleURI}},
+	{name: "js key without an action type", in: func() []byte {
+		return baseDoc("", "/Annots [6 0 R]").
+			set(6, "<< /Type /Annot /Subtype /Widget /FT /Tx /T (f) /Rect [0 0 10 10] /A << /JS (app.alert\\(1\\)) >> >>").bytes()
+	}, rules: []string{RuleJavaScript}},
+	{name: "launch in an outline of an encrypted-looking update", in: func() []byte {
+		return baseDoc("/Outlines 6 0 R", "").
+			set(6, "<< /Type /Outlines /First 7 0 R /Last 7 0 R /Count 1 >>").
+			set(7, "<< /Title (Go) /Parent 6 0 R /A << /S /L#61unch /Win << /F (cmd.exe) /P (/c calc) >> >> >>").objStm()
+	}, rules: []string{RuleLaunch}, keep: []string{"/Outlines"}},
 	{name: "unreachable javascript object", in: func() []byte {
 		return baseDoc("", "").set(6, jsAction).bytes()
 	}, rules: []string{RuleJavaScript}},
