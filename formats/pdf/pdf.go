@@ -170,8 +170,8 @@ func (s *Sanitizer) Sanitize(ctx context.Context, dst io.Writer, it *sanitize.It
 	supplied := false
 	if errors.Is(err, sanitize.ErrEncrypted) {
 		for _, pw := range s.opt.passwords(ctx) {
-			if pc, err = s.read(ctx, it, pw); err == nil {
-				supplied = true
+			if p, perr := s.read(ctx, it, pw); perr == nil {
+				pc, err, supplied = p, nil, true
 				break
 			}
 		}
