@@ -49,7 +49,9 @@
 // (after decryption). Keywords inside names and strings are escaped.
 //
 // A header after junk (within the first 1024 bytes) starts the file; a
-// header version pdfcpu does not know (%PDF-1.8) is read as 1.7.
+// header version pdfcpu does not know (%PDF-1.8) is read as 1.7; a file
+// without a usable header is read behind a header of our own, its
+// cross-reference table rebuilt from the objects.
 // Dictionary keys are written sorted, so the output is deterministic and
 // sanitizing an output again gives the same bytes and no findings.
 //

@@ -271,6 +271,12 @@ func (s *Sanitizer) read(ctx context.Context, it *sanitize.Item, password string
 	start := headerOffset(it.Src)
 	rs := io.NewSectionReader(fixVersion(it.Src, start), start, it.Src.Size()-start)
 	pc, err = pdfcpu.ReadWithContext(ctx, rs, conf)
+	if err != nil && ctx.Err() == nil && noHeader(err) {
+		// No usable header at all (readers open such files): read the
+		// file behind a header of our own. Every offset is now off, so
+		// the cross-reference table is rebuilt from the objects.
+		pc, err = pdfcpu.ReadWithContext(ctx, withHeader(it.Src, start), conf)
+	}
 	if err != nil {
 		return nil, wrapErr(ctx, err)
 	}
@@ -300,6 +306,74 @@ func wrapErr(ctx context.Context, err error) error {
 		return fmt.Errorf("pdf: %w: %v", sanitize.ErrTooLarge, err)
 	}
 	return fmt.Errorf("pdf: %w: %v", sanitize.ErrMalformed, err)
+}
+
+// noHeader reports whether pdfcpu failed for want of a header version.
+func noHeader(err error) bool {
+	m := err.Error()
+	return strings.Contains(m, "no header version") || strings.Contains(m, "unknown PDF header version")
+}
+
+// withHeader returns the file from off behind a "%PDF-1.7" line.
+func withHeader(r io.ReaderAt, off int64) io.ReadSeeker {
+	size := int64(0)
+	if sr, ok := r.(*io.SectionReader); ok {
+		size = sr.Size()
+	}
+	hdr := strings.NewReader("%PDF-1.7\n")
+	return newMultiReadSeeker(hdr, io.NewSectionReader(r, off, size-off))
+}
+
+// multiReadSeeker concatenates two ReadSeekers of known size.
+type multiReadSeeker struct {
+	a, b   io.ReadSeeker
+	la, lb int64
+	pos    int64
+}
+
+func newMultiReadSeeker(a *strings.Reader, b *io.SectionReader) *multiReadSeeker {
+	return &multiReadSeeker{a: a, b: b, la: a.Size(), lb: b.Size()}
+}
+
+func (m *multiReadSeeker) Read(p []byte) (int, error) {
+	if m.pos >= m.la+m.lb {
+		return 0, io.EOF
+	}
+	var n int
+	var err error
+	if m.pos < m.la {
+		if _, err = m.a.Seek(m.pos, io.SeekStart); err != nil {
+			return 0, err
+		}
+		n, err = m.a.Read(p[:min(int64(len(p)), m.la-m.pos)])
+	} else {
+		if _, err = m.b.Seek(m.pos-m.la, io.SeekStart); err != nil {
+			return 0, err
+		}
+		n, err = m.b.Read(p)
+	}
+	m.pos += int64(n)
+	if err == io.EOF && m.pos < m.la+m.lb {
+		err = nil
+	}
+	return n, err
+}
+
+func (m *multiReadSeeker) Seek(off int64, whence int) (int64, error) {
+	switch whence {
+	case io.SeekStart:
+	case io.SeekCurrent:
+		off += m.pos
+	case io.SeekEnd:
+		off += m.la + m.lb
+	default:
+		return 0, errors.New("pdf: bad whence")
+	}
+	if off < 0 {
+		return 0, errors.New("pdf: negative position")
+	}
+	m.pos = off
+	return off, nil
 }
 
 // headerOffset returns where "%PDF-" starts within the first 1024 bytes, or

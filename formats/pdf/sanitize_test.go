@@ -228,6 +228,12 @@ var fixtures = []struct {
 			set(6, "<< /Type /Outlines /First 7 0 R /Last 7 0 R /Count 1 >>").
 			set(7, "<< /Title (Go) /Parent 6 0 R /A << /S /L#61unch /Win << /F (cmd.exe) /P (/c calc) >> >> >>").objStm()
 	}, rules: []string{RuleLaunch}, keep: []string{"/Outlines"}},
+	{name: "no header at all", in: func() []byte {
+		return bytes.TrimPrefix(baseDoc("/OpenAction "+jsAction, "").bytes(), []byte("%PDF-1.7\n"))
+	}, rules: []string{RuleJavaScript}},
+	{name: "header without a version", in: func() []byte {
+		return bytes.Replace(baseDoc("/OpenAction "+jsAction, "").bytes(), []byte("%PDF-1.7\n"), []byte("%PDF-\n   "), 1)
+	}, rules: []string{RuleJavaScript}},
 	{name: "unreachable javascript object", in: func() []byte {
 		return baseDoc("", "").set(6, jsAction).bytes()
 	}, rules: []string{RuleJavaScript}},
