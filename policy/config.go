@@ -224,6 +224,59 @@ type PDF struct {
 	// "remove" removes every link action. javascript: and file: links
 	// never survive either way.
 	Links string `toml:"links"`
+	// Attachments: "remove" (default) removes embedded files and file
+	// attachment annotations; "sanitize" runs each through the engine
+	// like a mail attachment and embeds the result again (blocked ones are
+	// removed).
+	Attachments string `toml:"attachments"`
+	// RasterizeSenders: PDFs in mail from these envelope senders (a full
+	// address, or "@domain" with its subdomains) are rasterized even when
+	// actions.pdf is "sanitize". actions.pdf = "rasterize" rasterizes
+	// every PDF.
+	RasterizeSenders []string `toml:"rasterize_senders"`
+	// Renderer is poppler's pdftoppm, by name or path. Default "pdftoppm".
+	// When rasterizing is configured and it is missing, mugai does not
+	// start.
+	Renderer string `toml:"renderer"`
+	// RasterPixels is the long side of each page image. Default 2000.
+	RasterPixels int `toml:"raster_pixels"`
+	// RasterMaxPages is the most pages rasterized; a longer PDF is
+	// blocked. Default 200.
+	RasterMaxPages int `toml:"raster_max_pages"`
+	// RasterTimeout bounds one renderer run. Default 60s.
+	RasterTimeout Duration `toml:"raster_timeout"`
+	// Sandbox: "auto" (default) runs the renderer inside bubblewrap when it
+	// works here and without it otherwise (with a warning at startup and in
+	// each finding); "required" refuses to start (and to rasterize) without
+	// it; "off" never uses it.
+	Sandbox string `toml:"sandbox"`
+}
+
+// Rasterize is the extra action value of actions.pdf.
+const Rasterize = "rasterize"
+
+// RasterizePDF reports whether a PDF from this envelope sender is to be
+// rasterized: actions.pdf is "rasterize", or the sender is listed in
+// pdf.rasterize_senders.
+func (c *Config) RasterizePDF(sender string) bool {
+	if c.Actions[string(detect.PDF)] == Rasterize {
+		return true
+	}
+	for _, s := range c.PDF.RasterizeSenders {
+		if strings.HasPrefix(s, "@") {
+			if inDomain(sender, s[1:]) {
+				return true
+			}
+		} else if sender != "" && strings.EqualFold(sender, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// Rasterizes reports whether any PDF may be rasterized under c.
+func (c *Config) Rasterizes() bool {
+	return c.Actions[string(detect.PDF)] == Rasterize || len(c.PDF.RasterizeSenders) > 0
 }
 
 // Office configures the Office sanitizer.
@@ -374,7 +427,7 @@ func Default() *Config {
 		HTML:    HTML{Links: LinksText},
 		CSV:     CSV{Formulas: FormulasNeutralize},
 		Mail:    Mail{Mode: MailSanitize, Prefer: PreferText, Notice: NoticeBottom, Charset: CharsetUTF8},
-		PDF:     PDF{Links: "keep"},
+		PDF:     PDF{Links: "keep", Attachments: "remove", Renderer: "pdftoppm", RasterPixels: 2000, RasterMaxPages: 200, RasterTimeout: Duration(time.Minute), Sandbox: "auto"},
 		Office:  Office{Hyperlinks: "keep"},
 		SMTP: SMTP{
 			Listen:             "127.0.0.1:2525",
@@ -508,9 +561,12 @@ func (c *Config) validate() []*Error {
 			bad(key, "unknown type %q (known: %s)", k, strings.Join(kindNames(), ", "))
 			continue
 		}
+		if kind == detect.PDF && v == Rasterize {
+			continue
+		}
 		m, err := sanitize.ParseMode(v)
 		if err != nil {
-			bad(key, "unknown action %q (want sanitize, verify or block)", v)
+			bad(key, "unknown action %q (want sanitize, verify or block; rasterize for pdf)", v)
 			continue
 		}
 		if m != sanitize.ModeBlock && detect.ClassOf(kind) == detect.ClassExecutable {
@@ -533,6 +589,29 @@ func (c *Config) validate() []*Error {
 		}
 	}
 	oneOf("pdf.links", c.PDF.Links, "keep", "remove")
+	oneOf("pdf.attachments", c.PDF.Attachments, "remove", "sanitize")
+	oneOf("pdf.sandbox", c.PDF.Sandbox, "auto", "required", "off")
+	if c.PDF.Renderer == "" {
+		bad("pdf.renderer", "must name pdftoppm")
+	}
+	for key, v := range map[string]int64{"pdf.raster_pixels": int64(c.PDF.RasterPixels), "pdf.raster_max_pages": int64(c.PDF.RasterMaxPages), "pdf.raster_timeout": int64(c.PDF.RasterTimeout)} {
+		if v <= 0 {
+			bad(key, "must be greater than zero")
+		}
+	}
+	if c.PDF.RasterPixels > 10000 {
+		bad("pdf.raster_pixels", "%d is unsafe; at most 10000", c.PDF.RasterPixels)
+	}
+	if len(c.PDF.RasterizeSenders) > 0 && c.Actions[string(detect.PDF)] != "sanitize" {
+		// Verify passes originals and block passes nothing: neither can
+		// rasterize for some senders.
+		bad("pdf.rasterize_senders", "needs actions.pdf = \"sanitize\" (it is %q)", c.Actions[string(detect.PDF)])
+	}
+	for i, snd := range c.PDF.RasterizeSenders {
+		if !strings.Contains(snd, "@") {
+			bad(fmt.Sprintf("pdf.rasterize_senders[%d]", i+1), "%q: want an address or @domain", snd)
+		}
+	}
 	oneOf("office.hyperlinks", c.Office.Hyperlinks, "keep", "strip")
 	oneOf("mail.mode", c.Mail.Mode, MailSanitize, MailText)
 	oneOf("mail.prefer", c.Mail.Prefer, PreferText, PreferHTML)
@@ -681,7 +760,12 @@ func (c *Config) Mode(k sanitize.Kind) sanitize.Mode {
 	if detect.ClassOf(k) == detect.ClassExecutable {
 		return sanitize.ModeBlock
 	}
-	m, err := sanitize.ParseMode(c.Actions[string(k)])
+	v := c.Actions[string(k)]
+	if k == detect.PDF && v == Rasterize {
+		// Rasterizing is the PDF sanitizer's work (RasterizePDF).
+		return sanitize.ModeSanitize
+	}
+	m, err := sanitize.ParseMode(v)
 	if err != nil {
 		return sanitize.ModeBlock
 	}
@@ -714,6 +798,9 @@ func (c *Config) WriteTOML(w io.Writer) error {
 	full.Actions = make(map[string]string)
 	for _, k := range detect.Kinds() {
 		full.Actions[string(k)] = c.Mode(k).String()
+	}
+	if c.Actions[string(detect.PDF)] == Rasterize {
+		full.Actions[string(detect.PDF)] = Rasterize
 	}
 	return toml.NewEncoder(w).Encode(full)
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/mugai-project/mugai/sanitize"
+	"github.com/mugai-project/mugai/sanitize/detect"
 )
 
 func TestDefaultIsValid(t *testing.T) {
@@ -198,5 +199,54 @@ mode = "text"
 	_, err = Parse("p.toml", []byte("[mail]\nmode = \"pdf\"\n[[mail.rule]]\nmode = \"text\"\n"))
 	if err == nil || !strings.Contains(err.Error(), "mail.mode") || !strings.Contains(err.Error(), "mail.rule[1]: needs") {
 		t.Errorf("bad mail config: %v", err)
+	}
+}
+
+func TestPDFRasterize(t *testing.T) {
+	c, err := Parse("p.toml", []byte(`
+[pdf]
+attachments = "sanitize"
+rasterize_senders = ["@danger.example", "someone@free.example"]
+sandbox = "required"
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Mode(detect.PDF) != sanitize.ModeSanitize || !c.Rasterizes() {
+		t.Errorf("mode %s, rasterizes %v", c.Mode(detect.PDF), c.Rasterizes())
+	}
+	for from, want := range map[string]bool{
+		"a@danger.example": true, "a@x.danger.example": true, "Someone@Free.example": true,
+		"other@free.example": false, "": false, "a@city.example.lg.jp": false,
+	} {
+		if got := c.RasterizePDF(from); got != want {
+			t.Errorf("RasterizePDF(%q) = %v, want %v", from, got, want)
+		}
+	}
+	all, err := Parse("p.toml", []byte("[actions]\npdf = \"rasterize\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if all.Mode(detect.PDF) != sanitize.ModeSanitize || !all.RasterizePDF("") {
+		t.Error("actions.pdf = rasterize does not rasterize")
+	}
+	var b strings.Builder
+	if err := all.WriteTOML(&b); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), `pdf = "rasterize"`) {
+		t.Error("WriteTOML lost pdf = rasterize")
+	}
+	_, err = Parse("p.toml", []byte("[actions]\ndocx = \"rasterize\"\n[pdf]\nsandbox = \"maybe\"\nattachments = \"keep\"\nraster_pixels = 0\nrasterize_senders = [\"nobody\"]\n"))
+	for _, want := range []string{"actions.docx", "pdf.sandbox", "pdf.attachments", "pdf.raster_pixels", "pdf.rasterize_senders[1]"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("want an error about %s: %v", want, err)
+		}
+	}
+	_, err = Parse("p.toml", []byte("[actions]\npdf = \"verify\"\n[pdf]\nrasterize_senders = [\"@x.example\"]\n"))
+	for _, want := range []string{"pdf.rasterize_senders: needs actions.pdf"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("want an error about %s: %v", want, err)
+		}
 	}
 }

@@ -73,6 +73,24 @@ func (a *app) checkClamd(cfg *policy.Config) int {
 // loadConfig loads the policy file, or the embedded defaults for "". It
 // prints every problem and returns exitUsage when the file is not valid.
 func (a *app) loadConfig(path string) (*policy.Config, string, int) {
+	cfg, name, code := a.loadPolicy(path)
+	if code != exitOK {
+		return cfg, name, code
+	}
+	warnings, err := checkEnvironment(cfg)
+	if err != nil {
+		a.errorf("%s", a.t("err.config"))
+		fmt.Fprintf(a.stderr, "  %s: %v\n", name, err)
+		return nil, name, exitUsage
+	}
+	for _, w := range warnings {
+		a.errorf("%s", a.t("warn.config", w))
+	}
+	return cfg, name, exitOK
+}
+
+// loadPolicy loads and validates the file alone.
+func (a *app) loadPolicy(path string) (*policy.Config, string, int) {
 	if path == "" {
 		return policy.Default(), a.t("config.default"), exitOK
 	}

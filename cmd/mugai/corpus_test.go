@@ -98,8 +98,8 @@ func corpusOne(t *testing.T, eng *sanitize.Engine, path string) *sanitize.Report
 		}
 		out2.Close()
 		// The output must need nothing more: passed, or (a mail gets a new
-		// notice each time; some rebuilt PDFs are not yet byte-stable)
-		// rebuilt with no finding that removes or blocks anything.
+		// notice each time) rebuilt with no finding that removes or blocks
+		// anything.
 		if rep2.Outcome != sanitize.OutcomePassed {
 			notStable.Add(1)
 		}

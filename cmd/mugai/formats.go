@@ -126,7 +126,44 @@ func pdfOptions(cfg *policy.Config) pdf.Options {
 	if cfg.PDF.Links == "remove" {
 		o.Links = pdf.LinkRemove
 	}
+	if cfg.PDF.Attachments == "sanitize" {
+		o.Attachments = pdf.AttachmentsSanitize
+	}
+	o.Raster = pdf.RasterOptions{
+		Pdftoppm: cfg.PDF.Renderer,
+		Pixels:   cfg.PDF.RasterPixels,
+		MaxPages: cfg.PDF.RasterMaxPages,
+		Timeout:  time.Duration(cfg.PDF.RasterTimeout),
+	}
+	switch cfg.PDF.Sandbox {
+	case "required":
+		o.Raster.Sandbox = pdf.SandboxRequired
+	case "off":
+		o.Raster.Sandbox = pdf.SandboxOff
+	}
+	if cfg.Rasterizes() {
+		o.RasterizeFor = func(ctx context.Context) bool {
+			return cfg.RasterizePDF(sanitize.TraceFrom(ctx).From)
+		}
+	}
 	return o
+}
+
+// checkEnvironment checks what the policy needs from this machine before
+// anything starts: the PDF renderer when rasterizing is configured, and
+// bubblewrap when it is required. A sandbox that is only preferred
+// ("auto") but unusable is a warning.
+func checkEnvironment(cfg *policy.Config) (warnings []string, err error) {
+	o := pdfOptions(cfg)
+	if err := o.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.Rasterizes() && o.Raster.Sandbox == pdf.SandboxAuto {
+		if err := o.Raster.CheckSandbox(); err != nil {
+			warnings = append(warnings, err.Error())
+		}
+	}
+	return warnings, nil
 }
 
 func officeOptions(cfg *policy.Config) ooxml.Options {

@@ -59,7 +59,7 @@ Exit status:
 
 Details: mugai <command> -h
 `},
-	"usage.sanitize": {`使い方: mugai sanitize [--config FILE] [-o DIR] [--json] [--keep] 入力...
+	"usage.sanitize": {`使い方: mugai sanitize [--config FILE] [-o DIR] [--json] [--keep] [--password PW] 入力...
 
 入力ファイルの実際の種類を判定し、設定(ポリシー)に従って無害化します。
 通過できたものは DIR に同じ名前で書き出します(種類が変わる場合は拡張子が変わります。
@@ -67,7 +67,7 @@ Details: mugai <command> -h
 入力に - を指定すると標準入力を読みます。
 
 オプション:
-`, `Usage: mugai sanitize [--config FILE] [-o DIR] [--json] [--keep] INPUT...
+`, `Usage: mugai sanitize [--config FILE] [-o DIR] [--json] [--keep] [--password PW] INPUT...
 
 Detects the real type of each input and sanitizes it according to the policy.
 What may cross is written to DIR under the input's name (the extension follows
@@ -163,6 +163,7 @@ Sends a mail file (RFC 5322) over SMTP, to try the relay.
 	"send.ok":        {"%s が受け付けました", "accepted by %s"},
 	"flag.config":    {"設定ファイル (TOML)。省略時は組み込みの既定設定", "policy file (TOML); default: the embedded defaults"},
 	"flag.out":       {"出力先ディレクトリ", "output directory"},
+	"flag.password":  {"暗号化された PDF を開くパスワード (複数指定可。他のユーザーから見えることがあります)", "password for encrypted PDFs (repeatable; other users may see it)"},
 	"flag.json":      {"入力ごとに1行のJSONレポートを標準出力に書く", "print one JSON report per input on standard output"},
 	"flag.lang":      {"表示言語 (ja または en)", "language of messages (ja or en)"},
 	"flag.v":         {"詳細なログを標準エラーに出す", "verbose logs on standard error"},
@@ -178,6 +179,7 @@ Sends a mail file (RFC 5322) over SMTP, to try the relay.
 	"err.outdir":          {"出力先を用意できません: %v", "cannot prepare the output directory: %v"},
 	"err.config_sub":      {"config のサブコマンドを指定してください (check)", "config needs a subcommand (check)"},
 
+	"warn.config":     {"警告: %s", "warning: %s"},
 	"config.ok":       {"設定は有効です: %s", "the configuration is valid: %s"},
 	"config.default":  {"組み込みの既定設定", "embedded defaults"},
 	"config.clamd_ok": {"clamd (%s) に接続できました: %s", "clamd (%s) answers: %s"},

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mugai-project/mugai/formats/pdf"
 	"github.com/mugai-project/mugai/quarantine"
 	"github.com/mugai-project/mugai/sanitize"
 )
@@ -22,6 +23,11 @@ func (a *app) cmdSanitize(ctx context.Context, args []string) int {
 	jsonOut := fs.Bool("json", false, a.t("flag.json"))
 	keep := fs.Bool("keep", false, a.t("flag.keep"))
 	fs.BoolVar(&a.verbose, "v", false, a.t("flag.v"))
+	var passwords []string
+	fs.Func("password", a.t("flag.password"), func(v string) error {
+		passwords = append(passwords, v)
+		return nil
+	})
 	inputs, err := parseInterspersed(fs, args)
 	if err != nil {
 		return flagExit(err)
@@ -30,6 +36,11 @@ func (a *app) cmdSanitize(ctx context.Context, args []string) int {
 		a.errorf("%s", a.t("err.no_inputs"))
 		fs.Usage()
 		return exitUsage
+	}
+	if len(passwords) > 0 {
+		// For PDFs that need a user password; the PPAP workflow (a
+		// password sent in a second mail) will set them the same way.
+		ctx = pdf.WithPasswords(ctx, passwords...)
 	}
 	cfg, _, code := a.loadConfig(*configPath)
 	if code != exitOK {

@@ -17,6 +17,7 @@ import (
 // package documentation lists. It is used once, by one goroutine.
 type cleaner struct {
 	ctx      context.Context
+	it       *sanitize.Item
 	pc       *model.Context
 	opt      Options
 	nums     []int          // object numbers in use, ascending
@@ -27,10 +28,12 @@ type cleaner struct {
 	pageRefs []types.IndirectRef // the pages, in order
 	num      map[int]int         // old object number → number in the output
 	want     func(int) bool
+	keep     map[int]bool       // embedded file streams written by sanitizeAttachments
+	children []*sanitize.Report // the engine's reports on embedded files
 }
 
-func newCleaner(ctx context.Context, pc *model.Context, opt Options) *cleaner {
-	return &cleaner{ctx: ctx, pc: pc, opt: opt, labels: map[int]string{}, dead: map[int]bool{}}
+func newCleaner(ctx context.Context, it *sanitize.Item, pc *model.Context, opt Options) *cleaner {
+	return &cleaner{ctx: ctx, it: it, pc: pc, opt: opt, labels: map[int]string{}, dead: map[int]bool{}, keep: map[int]bool{}}
 }
 
 func (c *cleaner) add(rule, where string, a sanitize.Action, detail string) {
@@ -76,6 +79,12 @@ func (c *cleaner) run() error {
 		if err != nil {
 			return fmt.Errorf("pdf: obj %d: %w", n, err)
 		}
+		if sd, ok := o.(types.StreamDict); ok {
+			// The writer gives every stream a direct /Length; an indirect
+			// one must not pull its object into the output (a second pass
+			// would not have it: the output would not be byte-stable).
+			delete(sd.Dict, "Length")
+		}
 		e.Object = o
 	}
 	root, ok := c.object(*c.pc.Root).(types.Dict)
@@ -89,6 +98,11 @@ func (c *cleaner) run() error {
 	delete(root, "NeedsRendering")
 	if err := c.label(); err != nil {
 		return err
+	}
+	if c.opt.Attachments == AttachmentsSanitize {
+		if err := c.sanitizeAttachments(); err != nil {
+			return err
+		}
 	}
 	for i, n := range c.nums {
 		if err := c.tick(i); err != nil {
@@ -393,6 +407,9 @@ func (c *cleaner) cleanTop(n int) {
 		}
 		c.cleanDict(v, where)
 	case types.StreamDict:
+		if c.keep[n] {
+			return // an embedded file the engine sanitized
+		}
 		if rule, detail, bad := c.judge(v.Dict); bad {
 			c.add(rule, where, sanitize.Removed, detail)
 			c.kill(n)
@@ -429,7 +446,7 @@ var removeKeys = map[string]string{
 func (c *cleaner) cleanDict(d types.Dict, where string) {
 	for _, k := range sortedKeys(d) {
 		at := where + "/" + k
-		if rule, ok := removeKeys[k]; ok {
+		if rule, ok := removeKeys[k]; ok && !(c.opt.Attachments == AttachmentsSanitize && (k == "EmbeddedFiles" || k == "EF")) {
 			delete(d, k)
 			c.add(rule, at, sanitize.Removed, "")
 			continue
@@ -495,8 +512,13 @@ func (c *cleaner) cleanAA(d types.Dict, where string) {
 
 // cleanOpenAction keeps a destination or a plain GoTo (ISO 32000-1 12.3.2).
 func (c *cleaner) cleanOpenAction(d types.Dict, where string) {
-	if _, ok := c.object(d["OpenAction"]).(types.Array); ok {
+	if a, ok := d["OpenAction"].(types.Array); ok {
+		// A destination; whatever else hides in it is cleaned.
+		d["OpenAction"] = c.cleanArray(a, where)
 		return
+	}
+	if _, ok := c.object(d["OpenAction"]).(types.Array); ok {
+		return // an indirect destination, cleaned as its own object
 	}
 	c.autoAction(d, "OpenAction", where, RuleOpenAction)
 }
@@ -513,6 +535,9 @@ func (c *cleaner) autoAction(d types.Dict, key, where, rule string) {
 		return
 	}
 	if name(act["S"]) == "GoTo" && act["Next"] == nil {
+		if _, direct := v.(types.Dict); direct {
+			c.cleanDict(act, where) // an indirect one is cleaned as its own object
+		}
 		return
 	}
 	delete(d, key)
@@ -596,13 +621,19 @@ func (c *cleaner) judge(d types.Dict) (rule, detail string, bad bool) {
 		}
 	}
 	if r, ok := annotRules[name(d["Subtype"])]; ok && typ != "XObject" && typ != "Font" {
-		return r, "annotation " + name(d["Subtype"]), true
+		if !(r == RuleEmbedded && c.hasKeptFile(d)) {
+			return r, "annotation " + name(d["Subtype"]), true
+		}
 	}
 	if typ == "EmbeddedFile" {
 		return RuleEmbedded, "embedded file", true
 	}
 	return "", "", false
 }
+
+// hasKeptFile reports whether a file attachment annotation's file
+// specification points at an embedded file the engine sanitized.
+func (c *cleaner) hasKeptFile(annot types.Dict) bool { return c.liveSpec(annot["FS"]) }
 
 // uriAllowed reports whether a URI action's target may stay.
 func (c *cleaner) uriAllowed(o types.Object) bool {

@@ -23,7 +23,9 @@
 //     action with Options.Links = LinkRemove (pdf.uri);
 //   - embedded files: /EmbeddedFiles, file specifications' /EF and /RF,
 //     EmbeddedFile streams, FileAttachment annotations, /Collection
-//     (pdf.embedded);
+//     (pdf.embedded); with Options.Attachments = AttachmentsSanitize each
+//     embedded file is run through the engine (sanitize.Item.Child) and its
+//     result embedded again, a blocked one removed;
 //   - Sound, Movie, Screen, RichMedia and 3D annotations, /RichMediaContent,
 //     /3DD (pdf.multimedia);
 //   - /XFA in the AcroForm (pdf.xfa); the AcroForm fields and their values stay.
@@ -47,7 +49,9 @@
 // (after decryption). Keywords inside names and strings are escaped.
 //
 // A header after junk (within the first 1024 bytes) starts the file; a
-// header version pdfcpu does not know (%PDF-1.8) is read as 1.7.
+// header version pdfcpu does not know (%PDF-1.8) is read as 1.7; a file
+// without a usable header is read behind a header of our own, its
+// cross-reference table rebuilt from the objects.
 // Dictionary keys are written sorted, so the output is deterministic and
 // sanitizing an output again gives the same bytes and no findings.
 //
@@ -56,8 +60,11 @@
 // A file whose user password is empty (owner-password protection only) is
 // decrypted, inspected and written unencrypted, with a pdf.encryption
 // finding (Action Converted: verify mode may pass such a file). A file
-// that needs a user password, or uses an unsupported security handler,
-// fails with an error wrapping sanitize.ErrEncrypted.
+// that needs a user password is opened with the first password that works
+// among those WithPasswords put in the context and Options.Passwords, and
+// handled the same way; without one, or with an unsupported security
+// handler, it fails with an error wrapping sanitize.ErrEncrypted (the
+// engine blocks it and the original stays in quarantine).
 //
 // # Limits and failures
 //
@@ -71,14 +78,13 @@
 //
 // # Rasterizing
 //
-// With Options.Rasterize, the disarmed document is rendered page by page by
-// poppler's pdftoppm (a missing tool is an Options.Validate error), under a
-// timeout, a page limit and a fixed long side in pixels, and the output is
-// a new PDF of JPEG page images only, with a pdf.rasterized finding
-// (Recorded, so that the engine's re-scan, which rasterizes again, passes).
-// todo: run pdftoppm inside bubblewrap when available; a policy action
-// "rasterize" that selects this per sender.
-// todo: extracting embedded files, sanitizing them through Item.Child and
-// re-embedding the results; they are removed today.
-// todo: a password for user-password-protected files (the PPAP workflow).
+// With Options.Rasterize, or when Options.RasterizeFor says so for an item
+// (the policy picks senders), the disarmed document is rendered page by
+// page by poppler's pdftoppm (a missing tool is an Options.Validate
+// error), under a timeout, a page limit, a fixed long side in pixels and
+// an address-space limit, inside bubblewrap unless RasterOptions.Sandbox
+// says otherwise, and the output is a new PDF of JPEG page images only:
+// text, links and forms are lost by design. The pdf.rasterized finding is
+// Recorded, so that the engine's re-scan, which rasterizes the output
+// again, passes.
 package pdf

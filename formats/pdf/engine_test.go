@@ -3,6 +3,7 @@ package pdf
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -132,6 +133,13 @@ func TestCorpus(t *testing.T) {
 			if left := qpdfRisks(t, out); len(left) > 0 {
 				t.Errorf("%s: qpdf still sees %v in the output", filepath.Base(f), left)
 			}
+			// Byte-stable: sanitizing the output gives the same bytes.
+			var again bytes.Buffer
+			if _, err := New(Options{}).Sanitize(context.Background(), &again, item(out)); err != nil {
+				t.Errorf("%s: the output does not sanitize again: %v", filepath.Base(f), err)
+			} else if !bytes.Equal(again.Bytes(), out) {
+				t.Errorf("%s: sanitizing the output changes it", filepath.Base(f))
+			}
 		}
 		if blob != nil {
 			blob.Close()
@@ -195,4 +203,96 @@ func qpdfRisks(t *testing.T, pdf []byte) []string {
 	// Stream data (page text, images) may spell anything.
 	dump = streamData.ReplaceAll(dump, nil)
 	return neverLeft.FindAllString(string(dump), 5)
+}
+
+// TestCorpusPasswords opens the corpus's encrypted samples whose file
+// names give their passwords ("U=view,O=master"): without the user
+// password they are refused, with either password they are sanitized.
+func TestCorpusPasswords(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join(corpusDir, "*[UO]=*.pdf"))
+	if len(files) == 0 {
+		t.Skip("no encrypted corpus samples at " + corpusDir)
+	}
+	pwRe := regexp.MustCompile(`([UO])=([^,]+?)(,|\.pdf$)`)
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			in, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pws := map[string]string{}
+			for _, m := range pwRe.FindAllStringSubmatch(filepath.Base(f), -1) {
+				pws[m[1]] = m[2]
+			}
+			_, _, err = run(t, New(Options{}), in)
+			if pws["U"] != "" && !errors.Is(err, sanitize.ErrEncrypted) {
+				t.Errorf("without a password: err = %v, want ErrEncrypted", err)
+			}
+			for _, pw := range pws {
+				out, res, err := run(t, New(Options{Passwords: []string{"wrong", pw}}), in)
+				if err != nil {
+					t.Errorf("password %q: %v", pw, err)
+					continue
+				}
+				if !slices.Contains(rules(res.Findings), RuleEncryption) || bytes.Contains(out, []byte("/Encrypt")) {
+					t.Errorf("password %q: still encrypted (%v)", pw, rules(res.Findings))
+				}
+			}
+		})
+	}
+}
+
+// TestCorpusAttachments sanitizes the corpus files that show embedded
+// files with pdf.attachments = sanitize: every embedded file goes through
+// the engine (PDFs in PDFs are sanitized, other kinds blocked here), the
+// output verifies and is byte-stable.
+func TestCorpusAttachments(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join(corpusDir, "*"))
+	if len(files) == 0 {
+		t.Skip("no corpus at " + corpusDir)
+	}
+	if testing.Short() {
+		t.Skip("short")
+	}
+	eng := newEngine(t, sanitize.ModeSanitize, Options{Attachments: AttachmentsSanitize})
+	// Generous: the shared test machine may be loaded, and a file's
+	// attachments are sanitized and re-scanned within its deadline.
+	eng.Limits.Timeout = 60 * time.Second
+	n, kept := 0, 0
+	for _, f := range files {
+		in, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Contains(in, []byte("/EmbeddedFile")) && !bytes.Contains(in, []byte("/FileAttachment")) {
+			continue
+		}
+		n++
+		rep, blob, err := eng.Run(context.Background(), sanitize.Input{R: bytes.NewReader(in), Name: filepath.Base(f)})
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		if blob == nil {
+			continue
+		}
+		for _, c := range rep.Children {
+			if c.Outcome != sanitize.OutcomeBlocked {
+				kept++
+			}
+		}
+		out := make([]byte, blob.Size())
+		if _, err := blob.ReadAt(out, 0); err != nil {
+			t.Fatal(err)
+		}
+		blob.Close()
+		rep2, blob2, err := eng.Run(context.Background(), sanitize.Input{R: bytes.NewReader(out), Name: filepath.Base(f)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		blob2.Close()
+		if rep2.Outcome != sanitize.OutcomePassed {
+			t.Errorf("%s: the output sanitized again is %s %+v", filepath.Base(f), rep2.Outcome, rep2.Findings)
+		}
+	}
+	t.Logf("%d files with embedded files; %d embedded files kept after sanitizing", n, kept)
 }

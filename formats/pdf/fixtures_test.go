@@ -109,7 +109,10 @@ func (d *pdfDoc) incremental(upd map[int]string) []byte {
 // objStm writes d with every non-stream object except the catalog inside
 // one compressed object stream, and a cross-reference stream
 // (ISO 32000-1 7.5.7, 7.5.8).
-func (d *pdfDoc) objStm() []byte {
+func (d *pdfDoc) objStm() []byte { return d.objStmAt(0) }
+
+// objStmAt is objStm for a body that will start at offset base of a file.
+func (d *pdfDoc) objStmAt(base int) []byte {
 	var inStm, direct []int
 	for _, n := range sortedNums(d.objs) {
 		if n == 1 || strings.Contains(d.objs[n], "stream\n") {
@@ -137,17 +140,17 @@ func (d *pdfDoc) objStm() []byte {
 	type ent struct{ typ, f2, f3 int }
 	ents := map[int]ent{0: {0, 0, 65535}}
 	for _, n := range direct {
-		ents[n] = ent{1, b.Len(), 0}
+		ents[n] = ent{1, base + b.Len(), 0}
 		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", n, d.objs[n])
 	}
-	ents[stmNr] = ent{1, b.Len(), 0}
+	ents[stmNr] = ent{1, base + b.Len(), 0}
 	fmt.Fprintf(&b, "%d 0 obj\n<< /Type /ObjStm /N %d /First %d /Filter /FlateDecode /Length %d >>\nstream\n", stmNr, len(inStm), first, len(data))
 	b.Write(data)
 	b.WriteString("\nendstream\nendobj\n")
 	for i, n := range inStm {
 		ents[n] = ent{2, stmNr, i}
 	}
-	ents[xrefNr] = ent{1, b.Len(), 0}
+	ents[xrefNr] = ent{1, base + b.Len(), 0}
 	var rows []byte
 	for n := 0; n <= xrefNr; n++ {
 		e, ok := ents[n]
@@ -169,4 +172,25 @@ func deflate(p []byte) []byte {
 	w.Write(p)
 	w.Close()
 	return b.Bytes()
+}
+
+// appendObjStmUpdate appends to a complete file an incremental update
+// whose objects (every object of upd except streams, which stay direct)
+// sit in a compressed object stream, indexed by a cross-reference stream
+// with /Prev pointing at the file's last xref (ISO 32000-1 7.5.6, 7.5.8).
+func appendObjStmUpdate(base []byte, upd *pdfDoc) []byte {
+	prev := lastStartxref(base)
+	body := upd.objStm()
+	// Re-base the update: its offsets move by len(base), its header goes.
+	hdr := bytes.Index(body, []byte("\n%\xe2\xe3\xcf\xd3\n")) + len("\n%\xe2\xe3\xcf\xd3\n")
+	doc := &pdfDoc{objs: upd.objs, trailer: fmt.Sprintf("/Prev %d", prev)}
+	body = doc.objStmAt(len(base) - hdr)
+	return append(append([]byte{}, base...), body[hdr:]...)
+}
+
+func lastStartxref(b []byte) int {
+	i := bytes.LastIndex(b, []byte("startxref\n"))
+	var n int
+	fmt.Sscanf(string(b[i+len("startxref\n"):]), "%d", &n)
+	return n
 }

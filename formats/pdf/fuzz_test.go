@@ -15,8 +15,17 @@ func FuzzSanitize(f *testing.F) {
 		f.Add(tc.in())
 	}
 	f.Add(baseDoc("/OpenAction "+jsAction, "/AA << /O 6 0 R >>").set(6, jsAction).objStm())
-	s := New(Options{MaxPages: 100, MaxObjects: 10000})
+	f.Add(attachDoc(false))
+	f.Add(attachDoc(true))
+	// Every other input takes the attachments path (without an engine:
+	// each embedded file is removed after the attempt).
+	plain := New(Options{MaxPages: 100, MaxObjects: 10000})
+	attach := New(Options{MaxPages: 100, MaxObjects: 10000, Attachments: AttachmentsSanitize})
 	f.Fuzz(func(t *testing.T, in []byte) {
+		s := plain
+		if len(in)%2 == 1 {
+			s = attach
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		start := time.Now()

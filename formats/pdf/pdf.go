@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 
@@ -59,6 +60,8 @@ const maxDepth = 64
 type Options struct {
 	// Links: LinkKeep (zero) keeps http, https and mailto URI actions.
 	Links LinkPolicy
+	// Attachments: AttachmentsRemove (zero) or AttachmentsSanitize.
+	Attachments AttachmentPolicy
 	// MaxPages is the most pages a document may have; 0 means
 	// DefaultMaxPages.
 	MaxPages int
@@ -69,8 +72,32 @@ type Options struct {
 	// and writes a PDF of the images only (no text, links or forms survive),
 	// with a pdf.rasterized finding (Recorded). Off by default.
 	Rasterize bool
+	// RasterizeFor, when set, decides per item (from sanitize.TraceFrom,
+	// say the envelope sender) whether to rasterize; Rasterize true
+	// rasterizes every item whatever it says.
+	RasterizeFor func(ctx context.Context) bool
 	// Raster configures rasterizing.
 	Raster RasterOptions
+	// Passwords are tried, in order, on a file that needs a user password
+	// (after those WithPasswords put in the context). A file that opens
+	// with one of them is sanitized and written unencrypted; without a
+	// matching password it fails with sanitize.ErrEncrypted.
+	Passwords []string
+}
+
+type passwordsKey struct{}
+
+// WithPasswords returns ctx carrying passwords for encrypted PDFs of the
+// item processed with it (the password that came with a mail, for
+// instance); they are tried before Options.Passwords.
+func WithPasswords(ctx context.Context, pws ...string) context.Context {
+	prev, _ := ctx.Value(passwordsKey{}).([]string)
+	return context.WithValue(ctx, passwordsKey{}, append(slices.Clip(prev), pws...))
+}
+
+func (o Options) passwords(ctx context.Context) []string {
+	pws, _ := ctx.Value(passwordsKey{}).([]string)
+	return append(slices.Clip(pws), o.Passwords...)
 }
 
 // Validate reports whether the options are usable.
@@ -78,13 +105,14 @@ func (o Options) Validate() error {
 	if o.Links > LinkRemove {
 		return errors.New("pdf: Links must be LinkKeep or LinkRemove")
 	}
+	if o.Attachments > AttachmentsSanitize {
+		return errors.New("pdf: Attachments must be AttachmentsRemove or AttachmentsSanitize")
+	}
 	if o.MaxPages < 0 || o.MaxObjects < 0 || o.Raster.Pixels < 0 || o.Raster.MaxPages < 0 || o.Raster.Timeout < 0 {
 		return errors.New("pdf: limits must not be negative")
 	}
-	if o.Rasterize {
-		if _, err := o.Raster.tool(); err != nil {
-			return err
-		}
+	if o.Rasterize || o.RasterizeFor != nil {
+		return o.Raster.validate()
 	}
 	return nil
 }
@@ -138,20 +166,42 @@ func (s *Sanitizer) Sanitize(ctx context.Context, dst io.Writer, it *sanitize.It
 			err = fmt.Errorf("pdf: %w: %s: %v", sanitize.ErrMalformed, internalPanic, p)
 		}
 	}()
-	pc, err := s.read(ctx, it)
+	pc, err := s.read(ctx, it, "")
+	supplied := false
+	if errors.Is(err, sanitize.ErrEncrypted) {
+		for _, pw := range s.opt.passwords(ctx) {
+			if p, perr := s.read(ctx, it, pw); perr == nil {
+				pc, err, supplied = p, nil, true
+				break
+			}
+		}
+	}
 	if err != nil {
 		return res, err
 	}
-	c := newCleaner(ctx, pc, s.opt)
+	raster := s.opt.Rasterize || s.opt.RasterizeFor != nil && s.opt.RasterizeFor(ctx)
+	opt := s.opt
+	if raster {
+		// Page images carry no attachments: sanitizing them would be work
+		// for nothing, and reported as kept.
+		opt.Attachments = AttachmentsRemove
+	}
+	c := newCleaner(ctx, it, pc, opt)
 	if pc.Encrypt != nil {
 		// Converted, not Removed: the content was inspected like any other, so
 		// verify mode may pass an owner-password-protected original.
-		c.add(RuleEncryption, "/Encrypt", sanitize.Converted, "decrypted with the empty user password")
+		how := "decrypted with the empty user password"
+		if supplied {
+			how = "decrypted with a supplied password"
+		}
+		c.add(RuleEncryption, "/Encrypt", sanitize.Converted, how)
 	}
-	if err := c.run(); err != nil {
+	err = c.run()
+	res.Children = c.children
+	if err != nil {
 		return res, err
 	}
-	if s.opt.Rasterize {
+	if raster {
 		var disarmed bytes.Buffer
 		bw := bufio.NewWriterSize(&disarmed, 64<<10)
 		if err := c.write(bw); err != nil {
@@ -160,13 +210,18 @@ func (s *Sanitizer) Sanitize(ctx context.Context, dst io.Writer, it *sanitize.It
 		if err := bw.Flush(); err != nil {
 			return res, wrapErr(ctx, err)
 		}
-		if err := c.rasterize(ctx, dst, disarmed.Bytes(), s.opt.Raster); err != nil {
+		sandboxed, err := c.rasterize(ctx, dst, disarmed.Bytes(), s.opt.Raster)
+		if err != nil {
 			if ctx.Err() != nil {
 				return res, fmt.Errorf("pdf: %w", ctx.Err())
 			}
 			return res, err
 		}
-		res.Findings = append(c.findings, sanitize.Finding{Rule: RuleRasterized, Action: sanitize.Recorded, Detail: "pages rendered to images"})
+		detail := "pages rendered to images; text, links and forms are not kept"
+		if !sandboxed {
+			detail += " (renderer ran without bubblewrap)"
+		}
+		res.Findings = append(c.findings, sanitize.Finding{Rule: RuleRasterized, Action: sanitize.Recorded, Detail: detail})
 		return res, nil
 	}
 	bw := bufio.NewWriterSize(dst, 64<<10)
@@ -186,7 +241,7 @@ const internalPanic = "internal panic"
 
 // read parses the item with pdfcpu, with limits from it. pdfcpu panics on
 // hostile files: a panic is an error wrapping sanitize.ErrMalformed.
-func (s *Sanitizer) read(ctx context.Context, it *sanitize.Item) (pc *model.Context, err error) {
+func (s *Sanitizer) read(ctx context.Context, it *sanitize.Item, password string) (pc *model.Context, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			pc, err = nil, fmt.Errorf("pdf: %w: parser panic: %v", sanitize.ErrMalformed, p)
@@ -200,6 +255,9 @@ func (s *Sanitizer) read(ctx context.Context, it *sanitize.Item) (pc *model.Cont
 	conf.Optimize = false
 	conf.OptimizeBeforeWriting = false
 	conf.CreateBookmarks = false
+	// The standard security handler accepts either password (ISO 32000-1
+	// 7.6.3.4): a supplied one is tried as both.
+	conf.UserPW, conf.OwnerPW = password, password
 	lim := it.Limits.Defaults()
 	conf.Limits.MaxStreamBytes = min(conf.Limits.MaxStreamBytes, lim.MaxInput)
 	conf.Limits.MaxDecodeBytes = min(conf.Limits.MaxDecodeBytes, lim.MaxExpanded)
@@ -213,6 +271,12 @@ func (s *Sanitizer) read(ctx context.Context, it *sanitize.Item) (pc *model.Cont
 	start := headerOffset(it.Src)
 	rs := io.NewSectionReader(fixVersion(it.Src, start), start, it.Src.Size()-start)
 	pc, err = pdfcpu.ReadWithContext(ctx, rs, conf)
+	if err != nil && ctx.Err() == nil && noHeader(err) {
+		// No usable header at all (readers open such files): read the
+		// file behind a header of our own. Every offset is now off, so
+		// the cross-reference table is rebuilt from the objects.
+		pc, err = pdfcpu.ReadWithContext(ctx, withHeader(it.Src, start), conf)
+	}
 	if err != nil {
 		return nil, wrapErr(ctx, err)
 	}
@@ -242,6 +306,74 @@ func wrapErr(ctx context.Context, err error) error {
 		return fmt.Errorf("pdf: %w: %v", sanitize.ErrTooLarge, err)
 	}
 	return fmt.Errorf("pdf: %w: %v", sanitize.ErrMalformed, err)
+}
+
+// noHeader reports whether pdfcpu failed for want of a header version.
+func noHeader(err error) bool {
+	m := err.Error()
+	return strings.Contains(m, "no header version") || strings.Contains(m, "unknown PDF header version")
+}
+
+// withHeader returns the file from off behind a "%PDF-1.7" line.
+func withHeader(r io.ReaderAt, off int64) io.ReadSeeker {
+	size := int64(0)
+	if sr, ok := r.(*io.SectionReader); ok {
+		size = sr.Size()
+	}
+	hdr := strings.NewReader("%PDF-1.7\n")
+	return newMultiReadSeeker(hdr, io.NewSectionReader(r, off, size-off))
+}
+
+// multiReadSeeker concatenates two ReadSeekers of known size.
+type multiReadSeeker struct {
+	a, b   io.ReadSeeker
+	la, lb int64
+	pos    int64
+}
+
+func newMultiReadSeeker(a *strings.Reader, b *io.SectionReader) *multiReadSeeker {
+	return &multiReadSeeker{a: a, b: b, la: a.Size(), lb: b.Size()}
+}
+
+func (m *multiReadSeeker) Read(p []byte) (int, error) {
+	if m.pos >= m.la+m.lb {
+		return 0, io.EOF
+	}
+	var n int
+	var err error
+	if m.pos < m.la {
+		if _, err = m.a.Seek(m.pos, io.SeekStart); err != nil {
+			return 0, err
+		}
+		n, err = m.a.Read(p[:min(int64(len(p)), m.la-m.pos)])
+	} else {
+		if _, err = m.b.Seek(m.pos-m.la, io.SeekStart); err != nil {
+			return 0, err
+		}
+		n, err = m.b.Read(p)
+	}
+	m.pos += int64(n)
+	if err == io.EOF && m.pos < m.la+m.lb {
+		err = nil
+	}
+	return n, err
+}
+
+func (m *multiReadSeeker) Seek(off int64, whence int) (int64, error) {
+	switch whence {
+	case io.SeekStart:
+	case io.SeekCurrent:
+		off += m.pos
+	case io.SeekEnd:
+		off += m.la + m.lb
+	default:
+		return 0, errors.New("pdf: bad whence")
+	}
+	if off < 0 {
+		return 0, errors.New("pdf: negative position")
+	}
+	m.pos = off
+	return off, nil
 }
 
 // headerOffset returns where "%PDF-" starts within the first 1024 bytes, or

@@ -2,6 +2,7 @@ package pdf
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"os"
 	"os/exec"
@@ -84,5 +85,102 @@ func TestRasterizeLimits(t *testing.T) {
 	}
 	if _, _, err := run(t, New(Options{Rasterize: true, Raster: RasterOptions{MaxPages: 1, Pixels: 100}}), two); !errors.Is(err, sanitize.ErrTooLarge) {
 		t.Errorf("2 pages, limit 1: err = %v, want ErrTooLarge", err)
+	}
+}
+
+func TestRasterizeSandbox(t *testing.T) {
+	if _, err := exec.LookPath("pdftoppm"); err != nil {
+		t.Skip("pdftoppm not installed")
+	}
+	doc := baseDoc("", "").bytes()
+	detail := func(res sanitize.Result) string {
+		for _, f := range res.Findings {
+			if f.Rule == RuleRasterized {
+				return f.Detail
+			}
+		}
+		t.Fatalf("no %s finding: %+v", RuleRasterized, res.Findings)
+		return ""
+	}
+	noBwrap := RasterOptions{Pixels: 100, Bwrap: "/nonexistent/bwrap"}
+	t.Run("required without bwrap is a configuration error", func(t *testing.T) {
+		o := noBwrap
+		o.Sandbox = SandboxRequired
+		if err := (Options{Rasterize: true, Raster: o}).Validate(); err == nil {
+			t.Fatal("Validate passed")
+		}
+		if _, _, err := run(t, New(Options{RasterizeFor: func(context.Context) bool { return true }, Raster: o}), doc); err == nil {
+			t.Fatal("rasterized without the required sandbox")
+		}
+	})
+	t.Run("auto without bwrap falls back and says so", func(t *testing.T) {
+		_, res, err := run(t, New(Options{Rasterize: true, Raster: noBwrap}), doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := detail(res); !strings.Contains(d, "without bubblewrap") {
+			t.Errorf("detail %q", d)
+		}
+	})
+	t.Run("bwrap", func(t *testing.T) {
+		o := RasterOptions{Pixels: 100, Sandbox: SandboxRequired}
+		if err := o.CheckSandbox(); err != nil {
+			t.Skipf("bubblewrap unusable here: %v", err)
+		}
+		out, res, err := run(t, New(Options{Rasterize: true, Raster: o}), doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := detail(res); strings.Contains(d, "without") {
+			t.Errorf("detail %q", d)
+		}
+		if !bytes.Contains(out, []byte("/DCTDecode")) {
+			t.Error("no page image")
+		}
+	})
+}
+
+// RasterizeFor chooses per item, from the context (the policy uses the
+// envelope sender).
+func TestRasterizeFor(t *testing.T) {
+	if _, err := exec.LookPath("pdftoppm"); err != nil {
+		t.Skip("pdftoppm not installed")
+	}
+	s := New(Options{Raster: RasterOptions{Pixels: 100}, RasterizeFor: func(ctx context.Context) bool {
+		return strings.HasSuffix(sanitize.TraceFrom(ctx).From, "@danger.example")
+	}})
+	doc := baseDoc("", "").bytes()
+	for _, tc := range []struct {
+		from string
+		want bool
+	}{{"a@danger.example", true}, {"b@city.example.lg.jp", false}} {
+		var out bytes.Buffer
+		ctx := sanitize.WithTrace(t.Context(), sanitize.Trace{From: tc.from})
+		res, err := s.Sanitize(ctx, &out, item(doc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := slices.Contains(rules(res.Findings), RuleRasterized); got != tc.want {
+			t.Errorf("%s: rasterized %v, want %v", tc.from, got, tc.want)
+		}
+		if got := !bytes.Contains(out.Bytes(), []byte(pageText)); got != tc.want {
+			t.Errorf("%s: text gone %v, want %v", tc.from, got, tc.want)
+		}
+	}
+}
+
+// Rasterized pages carry no attachments: they are removed, not sanitized.
+func TestRasterizeDropsAttachments(t *testing.T) {
+	if _, err := exec.LookPath("pdftoppm"); err != nil {
+		t.Skip("pdftoppm not installed")
+	}
+	eng := attachEngine(t, Options{Rasterize: true, Attachments: AttachmentsSanitize, Raster: RasterOptions{Pixels: 100}})
+	rep, blob, err := eng.Run(t.Context(), sanitize.Input{R: bytes.NewReader(attachDoc(false)), Name: "a.pdf"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	blob.Close()
+	if rep.Outcome != sanitize.OutcomeSanitized || len(rep.Children) != 0 {
+		t.Errorf("outcome %s, %d children", rep.Outcome, len(rep.Children))
 	}
 }

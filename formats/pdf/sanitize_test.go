@@ -43,6 +43,7 @@ var riskyNames = []string{
 	"/JavaScript", "/JS", "/Launch", "/SubmitForm", "/ImportData", "/GoToR", "/GoToE",
 	"/RichMedia", "/EmbeddedFile", "/FileAttachment", "/XFA", "/Sound", "/Movie",
 	"/Rendition", "/Screen", "/3D", "/AA", "javascript:", "file:", "app.alert", "calc.exe", "/NeedsRendering",
+	"JaVaScRiPt", "cmd.exe", "/etc/passwd",
 }
 
 const jsAction = "<< /S /JavaScript /JS (app.alert\\(1\\)) >>"
@@ -162,6 +163,77 @@ var fixtures = []struct {
 		return baseDoc("/OpenAction << /Type /Border /S /JavaScript /JS (app.alert\\(1\\)) >>", "/Annots [6 0 R]").
 			set(6, "<< /Type /Foo /Subtype /FileAttachment /Rect [0 0 10 10] /FS (calc.exe) >>").bytes()
 	}, rules: []string{RuleEmbedded, RuleJavaScript}},
+	{name: "broken xref offsets", in: func() []byte {
+		// Every offset points 7 bytes off and startxref into nothing: the
+		// table must be rebuilt from the objects.
+		b := baseDoc("/OpenAction "+jsAction, "").bytes()
+		return bytes.Replace(bytes.Replace(b, []byte(" 00000 n "), []byte("7 00000 n "), -1), []byte("startxref\n"), []byte("startxref\n9"), 1)
+	}, rules: []string{RuleJavaScript}},
+	{name: "no xref at all", in: func() []byte {
+		b := baseDoc("", "/AA << /O << /S /Launch /F (calc.exe) >> >>").bytes()
+		// The table is gone; the trailer stays, startxref points at it.
+		i, j := bytes.Index(b, []byte("xref\n")), bytes.Index(b, []byte("trailer\n"))
+		return append(b[:i:i], b[j:]...)
+	}, rules: []string{RuleLaunch}},
+	{name: "hex-escaped embedded files key", in: func() []byte {
+		return baseDoc("/Names << /Embedded#46iles << /Names [(a.exe) 6 0 R] >> >>", "").
+			set(6, "<< /Type /Filespec /F (calc.exe) /#45F << /F 7 0 R >> >>").
+			set(7, "<< /Type /Embedded#46ile /Length 2 >>\nstream\nMZ\nendstream").bytes()
+	}, rules: []string{RuleEmbedded}},
+	{name: "javascript in object stream of an incremental update", in: func() []byte {
+		base := baseDoc("", "").bytes()
+		upd := baseDoc("/Names << /J#61vaScript << /Names [(x) 6 0 R] >> >>", "/#41nnots [7 0 R]").
+			set(6, jsAction).
+			set(7, "<< /Type /Annot /Subtype /Link /Rect [0 0 10 10] /A << /S /#4Caunch /F (calc.exe) >> >>")
+		return appendObjStmUpdate(base, upd)
+	}, rules: []string{RuleJavaScript, RuleLaunch}},
+	{name: "xfa hex-escaped in object stream", in: func() []byte {
+		return baseDoc("/AcroForm 6 0 R", "").
+			set(6, "<< /Fields [] /X#46A 7 0 R >>").
+			set(7, "<< /Length 11 >>\nstream\n<xdp:xdp/>\nendstream").objStm()
+	}, rules: []string{RuleXFA}, keep: []string{"/AcroForm"}},
+	{name: "richmedia and 3d hex-escaped", in: func() []byte {
+		return baseDoc("", "/Annots [6 0 R 7 0 R]").
+			set(6, "<< /Type /Annot /Subtype /Rich#4Dedia /Rect [0 0 10 10] >>").
+			set(7, "<< /Type /Annot /Subtype /#33D /Rect [0 0 10 10] >>").objStm()
+	}, rules: []string{RuleMultimedia}},
+	{name: "indirect stream length", in: func() []byte {
+		d := baseDoc("", "")
+		n := strings.TrimSuffix(strings.TrimPrefix(d.objs[4], "<< /Length "), d.objs[4][strings.Index(d.objs[4], " >>"):])
+		d.objs[4] = strings.Replace(d.objs[4], "/Length "+n, "/Length 6 0 R", 1)
+		return d.set(6, n).bytes()
+	}},
+	{name: "javascript hidden in a destination", in: func() []byte {
+		return baseDoc("/OpenAction [3 0 R /Fit "+jsAction+"]", "").bytes()
+	}, rules: []string{RuleJavaScript}, keep: []string{"/OpenAction", "/Fit"}},
+	{name: "javascript key in a goto open action", in: func() []byte {
+		return baseDoc("/OpenAction << /S /GoTo /D [3 0 R /Fit] /JS (app.alert\\(2\\)) >>", "").bytes()
+	}, rules: []string{RuleJavaScript}, keep: []string{"/OpenAction", "/GoTo"}},
+	{name: "javascript next array in a link", in: func() []byte {
+		return baseDoc("", "/Annots [6 0 R]").
+			set(6, "<< /Type /Annot /Subtype /Link /Rect [0 0 10 10] /A << /S /GoTo /D [3 0 R /Fit] /Next [7 0 R << /S /Launch /F (calc.exe) >>] >> >>").
+			set(7, jsAction).objStm()
+	}, rules: []string{RuleJavaScript, RuleLaunch}, keep: []string{"/Link", "/GoTo"}},
+	{name: "javascript uri mixed case and spaces", in: func() []byte {
+		return baseDoc("", "/Annots [6 0 R 7 0 R]").
+			set(6, "<< /Type /Annot /Subtype /Link /Rect [0 0 10 10] /A << /S /URI /URI (  JaVaScRiPt:app.alert\\(1\\)) >> >>").
+			set(7, "<< /Type /Annot /Subtype /Link /Rect [0 0 10 10] /A << /S /URI /URI (\\106ile:///etc/passwd) >> >>").bytes()
+	}, rules: []string{RuleURI}},
+	{name: "js key without an action type", in: func() []byte {
+		return baseDoc("", "/Annots [6 0 R]").
+			set(6, "<< /Type /Annot /Subtype /Widget /FT /Tx /T (f) /Rect [0 0 10 10] /A << /JS (app.alert\\(1\\)) >> >>").bytes()
+	}, rules: []string{RuleJavaScript}},
+	{name: "launch in an outline of an encrypted-looking update", in: func() []byte {
+		return baseDoc("/Outlines 6 0 R", "").
+			set(6, "<< /Type /Outlines /First 7 0 R /Last 7 0 R /Count 1 >>").
+			set(7, "<< /Title (Go) /Parent 6 0 R /A << /S /L#61unch /Win << /F (cmd.exe) /P (/c calc) >> >> >>").objStm()
+	}, rules: []string{RuleLaunch}, keep: []string{"/Outlines"}},
+	{name: "no header at all", in: func() []byte {
+		return bytes.TrimPrefix(baseDoc("/OpenAction "+jsAction, "").bytes(), []byte("%PDF-1.7\n"))
+	}, rules: []string{RuleJavaScript}},
+	{name: "header without a version", in: func() []byte {
+		return bytes.Replace(baseDoc("/OpenAction "+jsAction, "").bytes(), []byte("%PDF-1.7\n"), []byte("%PDF-\n   "), 1)
+	}, rules: []string{RuleJavaScript}},
 	{name: "unreachable javascript object", in: func() []byte {
 		return baseDoc("", "").set(6, jsAction).bytes()
 	}, rules: []string{RuleJavaScript}},
@@ -277,16 +349,23 @@ func TestEncrypted(t *testing.T) {
 		}
 	})
 	for _, tc := range []struct {
-		name    string
-		user    string
-		bits    string
-		wantErr error
+		name         string
+		user         string
+		bits         string
+		passwords    []string
+		ctxPasswords []string
+		wantErr      error
 	}{
 		{name: "owner only aes256", bits: "256"},
 		{name: "owner only aes128", bits: "128"},
 		{name: "owner only rc4", bits: "40"},
 		{name: "user password", user: "secret", bits: "256", wantErr: sanitize.ErrEncrypted},
 		{name: "user password rc4", user: "secret", bits: "40", wantErr: sanitize.ErrEncrypted},
+		{name: "user password supplied", user: "secret", bits: "256", passwords: []string{"wrong", "secret"}},
+		{name: "user password supplied rc4", user: "secret", bits: "40", passwords: []string{"secret"}},
+		{name: "user password supplied in context", user: "秘密", bits: "256", ctxPasswords: []string{"秘密"}},
+		{name: "owner password supplied", user: "secret", bits: "128", passwords: []string{"owner"}},
+		{name: "wrong password supplied", user: "secret", bits: "256", passwords: []string{"guess"}, wantErr: sanitize.ErrEncrypted},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			enc := filepath.Join(dir, tc.name+".pdf")
@@ -298,7 +377,13 @@ func TestEncrypted(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			out, res, err := run(t, New(Options{}), in)
+			var buf bytes.Buffer
+			ctx := t.Context()
+			if tc.ctxPasswords != nil {
+				ctx = WithPasswords(ctx, tc.ctxPasswords...)
+			}
+			res, err := New(Options{Passwords: tc.passwords}).Sanitize(ctx, &buf, item(in))
+			out := buf.Bytes()
 			if tc.wantErr != nil {
 				if !errors.Is(err, tc.wantErr) {
 					t.Fatalf("err = %v, want %v", err, tc.wantErr)
