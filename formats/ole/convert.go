@@ -20,9 +20,9 @@ type Sandbox uint8
 
 // Sandboxes.
 const (
-	SandboxAuto Sandbox = iota // bwrap when it is installed, else none
-	SandboxBwrap               // bwrap, required
-	SandboxNone                // the converter runs as mugai's own user, unconfined
+	SandboxAuto  Sandbox = iota // bwrap when it is installed, else none
+	SandboxBwrap                // bwrap, required
+	SandboxNone                 // the converter runs as mugai's own user, unconfined
 )
 
 // Converter runs LibreOffice headless (`soffice --convert-to`) on a legacy

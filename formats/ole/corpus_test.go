@@ -50,6 +50,13 @@ func activeNote(note string) bool {
 	return false
 }
 
+// manifestWrong lists files whose manifest note names active content that
+// is not there, checked by hand with this package's directory listing.
+var manifestWrong = map[string]string{
+	"poi__TestShiftJIS.doc":     "its ObjectPool storage is empty",
+	"poi__HeaderWithMacros.doc": "no VBA storage; the note itself says no markers were found",
+}
+
 // TestCorpus runs every OLE2 file of the shared corpus that detects as doc,
 // xls or ppt through the engine in sanitize mode: no panic, no deadline, and
 // a verdict that agrees with the manifest. It logs counts by outcome and
@@ -92,7 +99,11 @@ func TestCorpus(t *testing.T) {
 					t.Errorf("%s: passed but the output differs from the input", e.Name())
 				}
 				if activeNote(note) {
-					missed = append(missed, e.Name()+" ("+note+")")
+					if why, ok := manifestWrong[e.Name()]; ok {
+						t.Logf("%s: manifest names active content, but %s", e.Name(), why)
+					} else {
+						missed = append(missed, e.Name()+" ("+note+")")
+					}
 				}
 			case sanitize.OutcomeBlocked:
 				if !activeNote(note) {
@@ -111,7 +122,7 @@ func TestCorpus(t *testing.T) {
 		t.Logf("rule %-24s %d", k, fired[k])
 	}
 	for _, m := range missed {
-		t.Logf("NOT DETECTED (manifest names active content): %s", m)
+		t.Errorf("NOT DETECTED (manifest names active content): %s", m)
 	}
 	for _, m := range extra {
 		t.Logf("blocked beyond the manifest notes: %s", m)
