@@ -109,7 +109,12 @@ func (s *Sanitizer) convert(ctx context.Context, dst io.Writer, it *sanitize.Ite
 		return res, fmt.Errorf("ole: converter output: %w", err)
 	}
 	defer f.Close()
-	rep, out, err := it.Child(ctx, f, childName(it.Name, target), "")
+	// The converter may keep the VBA project (LibreOffice writes it into
+	// the docx), so the child is declared as the macro-enabled twin: a
+	// regular package under that name is harmless, a macro package under a
+	// regular name would be a mismatch. The OOXML sanitizer removes the
+	// macros and writes the regular twin.
+	rep, out, err := it.Child(ctx, f, childName(it.Name, macroTwin(target)), "")
 	if err != nil {
 		return res, err
 	}
@@ -143,6 +148,16 @@ func twin(k sanitize.Kind) sanitize.Kind {
 		return detect.XLSX
 	}
 	return detect.PPTX
+}
+
+func macroTwin(k sanitize.Kind) sanitize.Kind {
+	switch k {
+	case detect.DOCX:
+		return detect.DOCM
+	case detect.XLSX:
+		return detect.XLSM
+	}
+	return detect.PPTM
 }
 
 func childName(name string, k sanitize.Kind) string {

@@ -223,9 +223,11 @@ func (s *scanner) fields(where string, r io.Reader) error {
 			limit = end
 		}
 		for i := 0; i < limit; i++ {
-			if buf[i] != 0x13 {
-				continue
+			j := bytes.IndexByte(buf[i:limit], 0x13)
+			if j < 0 {
+				break
 			}
+			i += j
 			if kw, rule, ok := fieldAt(buf[i+1 : end]); ok {
 				s.add(rule, where, kw+" field at offset "+fmt.Sprint(off+int64(i)))
 			}
@@ -366,12 +368,11 @@ func (s *scanner) excel() error {
 			if len(b) < 6 {
 				return errCFB("short BOUNDSHEET")
 			}
-			name := sheetName(b[6:], biff8)
 			switch b[5] {
 			case 1:
-				s.add(RuleXLM, e.path+"/"+name, "Excel 4.0 macro sheet")
+				s.add(RuleXLM, e.path+"/"+sheetName(b[6:], biff8), "Excel 4.0 macro sheet")
 			case 6:
-				s.add(RuleVBA, e.path+"/"+name, "VBA module sheet")
+				s.add(RuleVBA, e.path+"/"+sheetName(b[6:], biff8), "VBA module sheet")
 			}
 		case biffName:
 			if auto := autoName(b, biff8); auto != "" {

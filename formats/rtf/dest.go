@@ -77,23 +77,42 @@ func deniedWord(w string) string {
 // links, macro buttons. With all set, every word of the instruction counts
 // (a nested field can compute the instruction); otherwise only the first.
 func fieldRule(inst string, all bool) string {
-	words := strings.FieldsFunc(inst, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
-	})
-	if !all && len(words) > 1 {
-		words = words[:1]
+	isLetter := func(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+	for i := 0; i < len(inst); {
+		if !isLetter(inst[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(inst) && isLetter(inst[j]) {
+			j++
+		}
+		if r := keywordRule(inst[i:j]); r != "" {
+			return r
+		}
+		if !all {
+			return ""
+		}
+		i = j
 	}
-	for _, w := range words {
-		switch strings.ToUpper(w) {
-		case "DDE", "DDEAUTO":
-			return RuleDDE
-		case "INCLUDETEXT", "INCLUDEPICTURE", "INCLUDE", "IMPORT", "LINK":
-			return RuleExternal
-		case "MACROBUTTON":
-			return RuleField
+	return ""
+}
+
+// keywordRule returns the rule of a field keyword, "" for a harmless one.
+func keywordRule(w string) string {
+	for _, k := range fieldKeywords {
+		if strings.EqualFold(w, k.word) {
+			return k.rule
 		}
 	}
 	return ""
+}
+
+var fieldKeywords = []struct{ word, rule string }{
+	{"DDE", RuleDDE}, {"DDEAUTO", RuleDDE},
+	{"INCLUDETEXT", RuleExternal}, {"INCLUDEPICTURE", RuleExternal}, {"INCLUDE", RuleExternal},
+	{"IMPORT", RuleExternal}, {"LINK", RuleExternal},
+	{"MACROBUTTON", RuleField},
 }
 
 // hiddenDest lists destinations whose content is not document text, for

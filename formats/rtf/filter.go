@@ -12,12 +12,18 @@ import (
 
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/japanese"
 	"golang.org/x/text/encoding/korean"
 	"golang.org/x/text/encoding/simplifiedchinese"
 	"golang.org/x/text/encoding/traditionalchinese"
 
-	"github.com/mugai-project/mugai/formats/text"
 	"github.com/mugai-project/mugai/sanitize"
+)
+
+var (
+	braceOpen  = []byte{'{'}
+	braceClose = []byte{'}'}
+	starBytes  = []byte(`\*`)
 )
 
 // field is one \field being read: its output is held until its instruction
@@ -54,7 +60,7 @@ type filter struct {
 	opt      *Options
 	tok      *tokenizer
 	out      *bufio.Writer
-	stack    []*group
+	stack    []group // pointers into it are valid until the next open
 	findings []sanitize.Finding
 	seen     map[string]bool
 	textMode bool
@@ -68,6 +74,7 @@ type filter struct {
 	skipN    int64 // fallback bytes still to skip after \u
 	highSurr rune
 	wrote    bool
+	decoders map[int]*encoding.Decoder
 }
 
 func (f *filter) find(rule, where, detail string, a sanitize.Action) {
@@ -79,7 +86,7 @@ func (f *filter) find(rule, where, detail string, a sanitize.Action) {
 	f.findings = append(f.findings, sanitize.Finding{Rule: rule, Where: where, Action: a, Detail: detail})
 }
 
-func (f *filter) top() *group { return f.stack[len(f.stack)-1] }
+func (f *filter) top() *group { return &f.stack[len(f.stack)-1] }
 
 // write sends raw bytes of a kept token to the group's sink.
 func (f *filter) write(g *group, b []byte) error {
@@ -160,21 +167,16 @@ func (f *filter) open() error {
 	if len(f.stack) >= f.opt.MaxDepth {
 		return fmt.Errorf("rtf: groups nested deeper than %d: %w", f.opt.MaxDepth, sanitize.ErrTooLarge)
 	}
-	g := &group{first: true, uc: 1, codepage: 0, fontNum: -1}
+	g := group{first: true, uc: 1, codepage: 0, fontNum: -1}
 	if len(f.stack) > 0 {
 		p := f.top()
 		g.skip, g.sink, g.insts, g.hidden, g.fonttbl = p.skip, p.sink, p.insts, p.hidden, p.fonttbl
 		g.uc, g.codepage = p.uc, p.codepage
-		if f.textMode {
-			if err := f.flushText(); err != nil {
-				return err
-			}
-		}
-		if err := f.write(p, []byte{'{'}); err != nil {
+		if err := f.write(p, braceOpen); err != nil {
 			return err
 		}
 	} else if !f.textMode {
-		if _, err := f.out.Write([]byte{'{'}); err != nil {
+		if _, err := f.out.Write(braceOpen); err != nil {
 			return err
 		}
 	}
@@ -186,9 +188,6 @@ func (f *filter) open() error {
 func (f *filter) close() error {
 	g := f.top()
 	if f.textMode {
-		if err := f.flushText(); err != nil {
-			return err
-		}
 		if g.fonttbl && g.fontNum >= 0 && g.codepage != 0 {
 			f.fonts[g.fontNum] = g.codepage
 		}
@@ -204,7 +203,7 @@ func (f *filter) close() error {
 	}
 	if g.isInst && g.instOf != nil && parent != nil && parent.field == g.instOf {
 		// The instruction is complete: decide the field.
-		if err := f.write(closeTo, []byte{'}'}); err != nil {
+		if err := f.write(closeTo, braceClose); err != nil {
 			return err
 		}
 		return f.decide(parent)
@@ -219,10 +218,10 @@ func (f *filter) close() error {
 		if f.textMode {
 			return nil
 		}
-		_, err := f.out.Write([]byte{'}'})
+		_, err := f.out.Write(braceClose)
 		return err
 	}
-	return f.write(closeTo, []byte{'}'})
+	return f.write(closeTo, braceClose)
 }
 
 // release writes a field's held output to where its group writes.
@@ -297,7 +296,7 @@ func (f *filter) token(t token) error {
 			f.drop(g, RuleDestination, "\\*\\"+t.word)
 			return nil
 		}
-		if err := f.write(g, []byte(`\*`)); err != nil {
+		if err := f.write(g, starBytes); err != nil {
 			return err
 		}
 		first = true
@@ -337,7 +336,7 @@ func (f *filter) token(t token) error {
 		g.sink = &fl.buf
 	case "fldinst":
 		if len(f.stack) >= 2 {
-			if p := f.stack[len(f.stack)-2]; p.field != nil && p.sink == &p.field.buf && first {
+			if p := &f.stack[len(f.stack)-2]; p.field != nil && p.sink == &p.field.buf && first {
 				g.isInst, g.instOf = true, p.field
 				g.insts = append(append([]*field(nil), g.insts...), p.field)
 			}
@@ -520,9 +519,6 @@ func (f *filter) textWord(g *group, t token) error {
 			r += 65536
 		}
 		f.skipN = g.uc
-		if err := f.flushText(); err != nil {
-			return err
-		}
 		if utf16.IsSurrogate(r) {
 			if r < 0xDC00 {
 				f.highSurr = r
@@ -581,23 +577,28 @@ func (f *filter) flushText() error {
 	}
 	b := f.pending
 	f.pending = f.pending[:0]
-	var s string
-	if f.pendCP == 932 {
-		d, err := io.ReadAll(text.NewDecoder(bytes.NewReader(b), text.ShiftJIS))
-		if err != nil {
-			return err
-		}
-		s = string(d)
-	} else {
-		enc := codepageEncoding(f.pendCP)
-		d, err := enc.NewDecoder().Bytes(b)
-		if err != nil {
-			d = bytes.ToValidUTF8(b, []byte("\uFFFD"))
-		}
-		s = string(d)
-	}
 	f.wrote = true
-	_, err := f.out.WriteString(s)
+	ascii := true
+	for _, c := range b {
+		if c >= 0x80 {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		_, err := f.out.Write(b)
+		return err
+	}
+	dec := f.decoders[f.pendCP]
+	if dec == nil {
+		dec = codepageEncoding(f.pendCP).NewDecoder()
+		f.decoders[f.pendCP] = dec
+	}
+	d, err := dec.Bytes(b)
+	if err != nil {
+		d = bytes.ToValidUTF8(b, []byte("\uFFFD"))
+	}
+	_, err = f.out.Write(d)
 	return err
 }
 
@@ -605,6 +606,10 @@ func (f *filter) flushText() error {
 // are read as 1252.
 func codepageEncoding(cp int) encoding.Encoding {
 	switch cp {
+	case 932:
+		// x/text's Shift_JIS is the WHATWG one, which is CP932 (NEC and
+		// IBM extensions included) except the user-defined area.
+		return japanese.ShiftJIS
 	case 936:
 		return simplifiedchinese.GBK
 	case 949:

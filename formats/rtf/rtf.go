@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 
+	"golang.org/x/text/encoding"
+
 	"github.com/mugai-project/mugai/sanitize"
 	"github.com/mugai-project/mugai/sanitize/detect"
 )
@@ -67,7 +69,7 @@ func (s *Sanitizer) filter(ctx context.Context, dst io.Writer, src io.Reader) (s
 	f := &filter{
 		ctx: ctx, opt: &s.opt, tok: newTokenizer(src), out: out,
 		seen: map[string]bool{}, textMode: s.opt.Mode == ModeText,
-		ansicpg: 1252, fonts: map[int64]int{},
+		ansicpg: 1252, fonts: map[int64]int{}, decoders: map[int]*encoding.Decoder{},
 	}
 	err := f.run()
 	res.Findings = f.findings

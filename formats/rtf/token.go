@@ -43,13 +43,30 @@ type token struct {
 
 // tokenizer splits an RTF stream into tokens, within the limits above.
 type tokenizer struct {
-	r   *bufio.Reader
-	raw []byte
-	off int64 // bytes consumed
+	r     *bufio.Reader
+	raw   []byte
+	off   int64             // bytes consumed
+	words map[string]string // interned control words, at most maxInterned
+}
+
+// maxInterned bounds the interned control words: a file of random words
+// allocates past it, it does not grow the map.
+const maxInterned = 4096
+
+// intern returns b as a string, without allocating for words seen before.
+func (t *tokenizer) intern(b []byte) string {
+	if s, ok := t.words[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	if len(t.words) < maxInterned {
+		t.words[s] = s
+	}
+	return s
 }
 
 func newTokenizer(r io.Reader) *tokenizer {
-	return &tokenizer{r: bufio.NewReaderSize(r, 32<<10), raw: make([]byte, 0, maxTextRun+64)}
+	return &tokenizer{r: bufio.NewReaderSize(r, 32<<10), raw: make([]byte, 0, maxTextRun+64), words: map[string]string{}}
 }
 
 func errMalformed(format string, args ...any) error {
@@ -145,14 +162,14 @@ func (t *tokenizer) control() (token, error) {
 		return token{kind: tokHex, raw: t.raw, hex: v, word: "'"}, nil
 	}
 	if !isLetter(c) {
-		return token{kind: tokSymbol, raw: t.raw, word: string(c)}, nil
+		return token{kind: tokSymbol, raw: t.raw, word: symbols[c]}, nil
 	}
 	start := len(t.raw) - 1
 	for {
 		c, err = t.readByte()
 		if err != nil {
 			if errors.Is(err, io.EOF) {
-				return token{kind: tokWord, raw: t.raw, word: string(t.raw[start:])}, nil
+				return token{kind: tokWord, raw: t.raw, word: t.intern(t.raw[start:])}, nil
 			}
 			return token{}, err
 		}
@@ -163,7 +180,7 @@ func (t *tokenizer) control() (token, error) {
 			return token{}, errMalformed("control word longer than %d letters at %d", maxWordLen, t.off)
 		}
 	}
-	tk := token{kind: tokWord, word: string(t.raw[start : len(t.raw)-1])}
+	tk := token{kind: tokWord, word: t.intern(t.raw[start : len(t.raw)-1])}
 	if c == '-' || isDigit(c) {
 		neg := c == '-'
 		var v int64
@@ -224,3 +241,11 @@ func (t *tokenizer) binary(n int64, w io.Writer) error {
 	}
 	return nil
 }
+
+// symbols holds the one-byte strings of control symbols.
+var symbols = func() (s [256]string) {
+	for i := range s {
+		s[i] = string(rune(i))
+	}
+	return
+}()
