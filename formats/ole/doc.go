@@ -1,0 +1,73 @@
+// Package ole checks legacy Office files: Word 97–2003 (.doc/.dot), Excel
+// 97–2003 (.xls/.xlt/.xla) and PowerPoint 97–2003 (.ppt/.pps/.pot), which
+// are Compound File Binary containers ([MS-CFB]). It does not rewrite them:
+// a file without risk factors crosses unchanged (outcome passed, in both
+// the sanitize and the verify action); a file with any is blocked with a
+// specific rule, or, when a Converter is configured, converted to OOXML by
+// LibreOffice and sanitized by the OOXML sanitizer through the engine
+// (sanitize.Item.Child). Other compound files (Outlook .msg, Visio, Ichitaro
+// .jtd, encrypted OOXML) are not handled here and stay blocked with
+// policy.unsupported.
+//
+// # Reading
+//
+// The compound file is read by this package's own bounded reader, not a
+// library: the header is checked (signature, byte order, sector shifts,
+// mini stream cutoff), the FAT is collected from the header and the DIFAT
+// chain, and every sector may belong to one chain only, so a chain that
+// loops, runs into another chain (the FAT, the directory, another stream)
+// or leaves the file is an error; the total work is bounded by the file
+// size. Directory entries are bounded by Options.MaxEntries (default 32768
+// slots) and refused with limit.parts past it; the red-black trees are
+// walked with each entry visited once and storages nested at most 64 deep.
+// Stream sizes are checked against the file; main streams over 256 MiB are
+// refused. Every problem is sanitize.ErrMalformed or sanitize.ErrTooLarge.
+//
+// # What is looked for
+//
+//   - ole.vba: storages and streams named _VBA_PROJECT_CUR, _VBA_PROJECT,
+//     VBA or Macros anywhere; Excel 5 VBA module sheets (BOUNDSHEET type
+//     6); the PowerPoint VBAInfoAtom with fHasMacros set (the project is an
+//     ExOleObjStg inside the PowerPoint Document stream).
+//   - ole.xlm: BOUNDSHEET records of the macro-sheet type, and NAME records
+//     that run by themselves (built-in Auto_Open/Auto_Close/Auto_Activate/
+//     Auto_Deactivate, or names starting with auto_open etc.).
+//   - ole.object: storages under ObjectPool (Word), MBD* storages (Excel),
+//     any \x01Ole10Native stream, any sub-storage holding \x01CompObj,
+//     \x01Ole or \x03ObjInfo; PowerPoint ExEmbed and ExOleObjStg records.
+//   - ole.activex: Excel's Ctls stream; PowerPoint ExControl.
+//   - ole.encrypted: Word FIB fEncrypted or fObfuscated; Excel FILEPASS;
+//     PowerPoint CryptSession10Container; EncryptionInfo, EncryptedPackage,
+//     \x06DataSpaces or EncryptedSummary streams.
+//   - ole.dde: DDE and DDEAUTO fields in Word text (found by the field
+//     begin mark in both the 8-bit and the UTF-16 text, without the piece
+//     table); Excel SUPBOOK records of DDE/OLE links.
+//   - ole.external: INCLUDETEXT, INCLUDEPICTURE, INCLUDE, IMPORT and LINK
+//     fields; PowerPoint ExOleLink.
+//   - ole.action: PowerPoint actions that run a macro or a program.
+//   - ole.legacy: Word 6/95 documents and Excel 2–4 workbooks, whose
+//     macros this scanner cannot see.
+//
+// Encrypted Excel files are blocked even when they use the default
+// password (VelvetSweatshop): the workbook stream is not decrypted.
+//
+// # Converter
+//
+// Converter runs `soffice --headless --convert-to docx|xlsx|pptx` in a new
+// temporary directory with its own profile, a timeout (default 2 minutes,
+// the process group is killed at the deadline) and, when bubblewrap is
+// installed, inside bwrap with no network, /usr and /etc read-only and only
+// the work directory writable. Encrypted, malformed and over-limit files
+// are not converted. The result is declared as the macro-enabled twin (LibreOffice may keep a
+// VBA project) and goes through the engine as a child item: the OOXML
+// sanitizer removes what is left and the engine verifies the output. The
+// original findings are then reported as removed, plus ole.converted.
+//
+// todo: the VelvetSweatshop default password is not tried (RC4 and
+// CryptoAPI RC4 decryption of the workbook stream is not implemented).
+// todo: Excel DDE is recognised only by SUPBOOK records with no sheets;
+// external workbook references are not reported.
+// todo: Word text is searched without the piece table, so a field
+// instruction split across pieces is missed; the converter path handles
+// such files.
+package ole
