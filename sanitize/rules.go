@@ -65,6 +65,7 @@ var RuleTable = []RuleInfo{
 	{"ole.activex", "ActiveXコントロールが含まれているため通過させません", "ActiveX controls were found"},
 	{"ole.converted", "旧形式のOffice文書をOOXML形式に変換して無害化しました", "the legacy Office file was converted to OOXML and sanitized"},
 	{"ole.dde", "DDE(外部プログラムの実行)が含まれているため通過させません", "DDE fields or links were found"},
+	{"ole.defaultpassword", "Excelの既定のパスワードで暗号化されたブックを復号して検査しました", "the workbook was encrypted with Excel's default password; it was decrypted and inspected"},
 	{"ole.encrypted", "暗号化・難読化された旧形式のOffice文書は検査できないため通過させません", "the legacy Office file is encrypted or obfuscated and cannot be inspected"},
 	{"ole.external", "外部の内容を取り込むフィールド・リンクが含まれているため通過させません", "fields or links that fetch outside content were found"},
 	{"ole.legacy", "Word 6/95・Excel 2-4 など古い形式はマクロを検査できないため通過させません", "pre-97 formats whose macros cannot be inspected"},

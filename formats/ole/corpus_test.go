@@ -98,7 +98,9 @@ func TestCorpus(t *testing.T) {
 				if !bytes.Equal(out, in) {
 					t.Errorf("%s: passed but the output differs from the input", e.Name())
 				}
-				if activeNote(note) {
+				if activeNote(note) && rs[RuleDefaultPW] && !strings.Contains(note, "VBA") {
+					t.Logf("%s: encrypted with the default password, decrypted: nothing active", e.Name())
+				} else if activeNote(note) {
 					if why, ok := manifestWrong[e.Name()]; ok {
 						t.Logf("%s: manifest names active content, but %s", e.Name(), why)
 					} else {

@@ -48,8 +48,13 @@
 //   - ole.legacy: Word 6/95 documents and Excel 2–4 workbooks, whose
 //     macros this scanner cannot see.
 //
-// Encrypted Excel files are blocked even when they use the default
-// password (VelvetSweatshop): the workbook stream is not decrypted.
+// An Excel workbook encrypted with RC4 or CryptoAPI RC4 is tried with the
+// default password (VelvetSweatshop, which Excel uses silently, e.g. for a
+// protected workbook structure): when the verifier matches, the records the
+// scanner reads (BOUNDSHEET, NAME, SUPBOOK) are decrypted by their stream
+// offset and inspected, ole.defaultpassword is recorded, and a clean file
+// passes unchanged. Other passwords and XOR obfuscation block with
+// ole.encrypted.
 //
 // # Converter
 //
@@ -63,8 +68,8 @@
 // sanitizer removes what is left and the engine verifies the output. The
 // original findings are then reported as removed, plus ole.converted.
 //
-// todo: the VelvetSweatshop default password is not tried (RC4 and
-// CryptoAPI RC4 decryption of the workbook stream is not implemented).
+// todo: encrypted Word and PowerPoint files are not tried with a default
+// password (Word and PowerPoint have none that opens silently).
 // todo: Excel DDE is recognised only by SUPBOOK records with no sheets;
 // external workbook references are not reported.
 // todo: Word text is searched without the piece table, so a field

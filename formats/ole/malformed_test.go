@@ -96,7 +96,7 @@ func TestMaxEntries(t *testing.T) {
 
 // TestRulesDescribed: every rule this package emits is explained.
 func TestRulesDescribed(t *testing.T) {
-	for _, r := range []string{RuleVBA, RuleXLM, RuleObject, RuleActiveX, RuleEncrypted, RuleDDE, RuleExternal, RuleAction, RuleLegacy, RuleConverted} {
+	for _, r := range []string{RuleVBA, RuleXLM, RuleObject, RuleActiveX, RuleEncrypted, RuleDDE, RuleExternal, RuleAction, RuleLegacy, RuleConverted, RuleDefaultPW} {
 		if sanitize.DescribeRule(r, "en") == r {
 			t.Errorf("%s is not in sanitize.RuleTable", r)
 		}

@@ -68,7 +68,7 @@ func (s *Sanitizer) Sanitize(ctx context.Context, dst io.Writer, it *sanitize.It
 	if err != nil {
 		return res, err
 	}
-	if len(fs) == 0 {
+	if !blocking(fs) {
 		_, err := io.Copy(dst, io.NewSectionReader(it.Src, 0, it.Src.Size()))
 		return res, err
 	}
@@ -76,6 +76,15 @@ func (s *Sanitizer) Sanitize(ctx context.Context, dst io.Writer, it *sanitize.It
 		return s.convert(ctx, dst, it, fs)
 	}
 	return res, nil
+}
+
+func blocking(fs []sanitize.Finding) bool {
+	for _, f := range fs {
+		if f.Action == sanitize.Blocked {
+			return true
+		}
+	}
+	return false
 }
 
 // convertible reports whether the converter may try a file: not when it is
@@ -129,7 +138,9 @@ func (s *Sanitizer) convert(ctx context.Context, dst io.Writer, it *sanitize.Ite
 		return res, nil
 	}
 	for i := range res.Findings {
-		res.Findings[i].Action = sanitize.Removed
+		if res.Findings[i].Action == sanitize.Blocked {
+			res.Findings[i].Action = sanitize.Removed
+		}
 	}
 	res.Findings = append(res.Findings, sanitize.Finding{Rule: RuleConverted, Action: sanitize.Converted, Detail: fmt.Sprintf("converted to %s", target)})
 	if _, err := io.Copy(dst, io.NewSectionReader(out, 0, out.Size())); err != nil {

@@ -16,16 +16,17 @@ import (
 
 // Rule IDs this package emits.
 const (
-	RuleVBA       = "ole.vba"       // a VBA project (or a BIFF5 VBA module sheet)
-	RuleXLM       = "ole.xlm"       // Excel 4.0 macro sheets and auto-run names
-	RuleObject    = "ole.object"    // embedded OLE objects and packages
-	RuleActiveX   = "ole.activex"   // ActiveX controls
-	RuleEncrypted = "ole.encrypted" // encrypted or obfuscated content
-	RuleDDE       = "ole.dde"       // DDE fields and DDE links
-	RuleExternal  = "ole.external"  // fields and links that fetch outside content
-	RuleAction    = "ole.action"    // PowerPoint actions that run a macro or a program
-	RuleLegacy    = "ole.legacy"    // pre-97 formats whose macros this scanner cannot see
-	RuleConverted = "ole.converted" // converted to OOXML by the external converter
+	RuleVBA       = "ole.vba"             // a VBA project (or a BIFF5 VBA module sheet)
+	RuleXLM       = "ole.xlm"             // Excel 4.0 macro sheets and auto-run names
+	RuleObject    = "ole.object"          // embedded OLE objects and packages
+	RuleActiveX   = "ole.activex"         // ActiveX controls
+	RuleEncrypted = "ole.encrypted"       // encrypted or obfuscated content
+	RuleDDE       = "ole.dde"             // DDE fields and DDE links
+	RuleExternal  = "ole.external"        // fields and links that fetch outside content
+	RuleAction    = "ole.action"          // PowerPoint actions that run a macro or a program
+	RuleLegacy    = "ole.legacy"          // pre-97 formats whose macros this scanner cannot see
+	RuleConverted = "ole.converted"       // converted to OOXML by the external converter
+	RuleDefaultPW = "ole.defaultpassword" // encrypted with Excel's default password: decrypted and inspected
 )
 
 // scanner holds the findings of one scan.
@@ -36,13 +37,15 @@ type scanner struct {
 	seen     map[[2]string]bool
 }
 
-func (s *scanner) add(rule, where, detail string) {
+func (s *scanner) add(rule, where, detail string) { s.addAction(rule, where, detail, sanitize.Blocked) }
+
+func (s *scanner) addAction(rule, where, detail string, a sanitize.Action) {
 	k := [2]string{rule, where}
 	if s.seen[k] {
 		return
 	}
 	s.seen[k] = true
-	s.findings = append(s.findings, sanitize.Finding{Rule: rule, Where: where, Action: sanitize.Blocked, Detail: detail})
+	s.findings = append(s.findings, sanitize.Finding{Rule: rule, Where: where, Action: a, Detail: detail})
 }
 
 // scan looks for every risk factor of a legacy Office file: the structure of
@@ -324,6 +327,8 @@ func (s *scanner) excel() error {
 	var hdr [4]byte
 	rec := make([]byte, biffMaxRecord)
 	biff8 := strings.EqualFold(e.name, "Workbook")
+	var dec *biffDecryptor
+	var pos int64 // stream offset of the record's header
 	for n := 0; ; n++ {
 		if n%4096 == 0 {
 			if err := s.ctx.Err(); err != nil {
@@ -345,6 +350,8 @@ func (s *scanner) excel() error {
 			return errCFB("BIFF record %#x truncated", typ)
 		}
 		b := rec[:ln]
+		data := pos + 4 // stream offset of the record data
+		pos += 4 + int64(ln)
 		if n == 0 {
 			if typ != biffBOF && typ != 0x0409 && typ != 0x0209 && typ != 0x0009 {
 				return errCFB("workbook does not start with BOF")
@@ -362,11 +369,20 @@ func (s *scanner) excel() error {
 		case biffEOF:
 			return nil
 		case biffFilePass:
-			s.add(RuleEncrypted, e.path, "workbook is encrypted (FILEPASS)")
-			return nil
+			if dec != nil {
+				return errCFB("second FILEPASS")
+			}
+			if dec = newBIFFDecryptor(b, DefaultExcelPassword); dec == nil {
+				s.add(RuleEncrypted, e.path, "workbook is encrypted (FILEPASS)")
+				return nil
+			}
+			s.addAction(RuleDefaultPW, e.path, "workbook encrypted with the default password; decrypted to inspect it", sanitize.Recorded)
 		case biffBoundSheet:
 			if len(b) < 6 {
 				return errCFB("short BOUNDSHEET")
+			}
+			if dec != nil {
+				dec.decryptAt(b[4:], data+4) // lbPlyPos is not encrypted
 			}
 			switch b[5] {
 			case 1:
@@ -375,10 +391,16 @@ func (s *scanner) excel() error {
 				s.add(RuleVBA, e.path+"/"+sheetName(b[6:], biff8), "VBA module sheet")
 			}
 		case biffName:
+			if dec != nil {
+				dec.decryptAt(b, data)
+			}
 			if auto := autoName(b, biff8); auto != "" {
 				s.add(RuleXLM, e.path+"/"+auto, "auto-run name")
 			}
 		case biffSupBook:
+			if dec != nil {
+				dec.decryptAt(b, data)
+			}
 			if len(b) >= 4 {
 				ctab := binary.LittleEndian.Uint16(b)
 				cch := binary.LittleEndian.Uint16(b[2:])
