@@ -65,6 +65,7 @@ type filter struct {
 	seen     map[string]bool
 	textMode bool
 	held     int64 // bytes held in field buffers
+	instSkip int64 // fallback bytes after a \u in an instruction, not part of it
 
 	// text mode
 	ansicpg  int
@@ -326,6 +327,21 @@ func (f *filter) token(t token) error {
 		f.drop(g, r, "\\"+t.word)
 		return nil
 	}
+	if t.word == "uc" && t.hasParam && t.param >= 0 {
+		g.uc = t.param
+	}
+	if len(g.insts) > 0 {
+		// Word reads \u characters of an instruction as text.
+		f.instSkip = 0
+		if t.word == "u" && t.hasParam {
+			r := rune(t.param)
+			if r < 0 {
+				r += 65536
+			}
+			f.appendInst(g, string(r))
+			f.instSkip = g.uc
+		}
+	}
 	switch t.word {
 	case "field":
 		fl := &field{parent: g.sink}
@@ -401,7 +417,14 @@ func (f *filter) text(g *group, t token) error {
 		return nil
 	}
 	if len(g.insts) > 0 {
-		f.appendInst(g, string(t.raw))
+		raw := t.raw
+		for len(raw) > 0 && f.instSkip > 0 {
+			if raw[0] != '\r' && raw[0] != '\n' {
+				f.instSkip--
+			}
+			raw = raw[1:]
+		}
+		f.appendInst(g, string(raw))
 	}
 	if f.textMode {
 		for _, c := range t.raw {
@@ -426,7 +449,11 @@ func (f *filter) hexByte(g *group, t token) error {
 		return nil
 	}
 	if len(g.insts) > 0 {
-		f.appendInst(g, string(rune(t.hex)))
+		if f.instSkip > 0 {
+			f.instSkip--
+		} else {
+			f.appendInst(g, string(rune(t.hex)))
+		}
 	}
 	if f.textMode {
 		if f.skipN > 0 {

@@ -32,6 +32,7 @@ var cases = []struct {
 	{"dde", `{\rtf1 BENIGN-TEXT {\field{\*\fldinst DDEAUTO c:\\windows\\system32\\cmd.exe "/k calc"}{\fldrslt visible result}}\par}`, []string{RuleDDE}, []string{"visible result"}},
 	{"dde_split", `{\rtf1 BENIGN-TEXT {\field{\*\fldinst {D}{DE}{AUTO x "y"}}{\fldrslt {\i kept}}}\par}`, []string{RuleDDE}, []string{`{\i kept}`}},
 	{"dde_hex", `{\rtf1 BENIGN-TEXT {\field{\*\fldinst \'44\'44\'45 x "y"}{\fldrslt r1}}\par}`, []string{RuleDDE}, []string{"r1"}},
+	{"dde_unicode", `{\rtf1 BENIGN-TEXT {\field{\*\fldinst \uc1\u68 ?\u68\'3f\u69 ?AUTO x}{\fldrslt r3}}\par}`, []string{RuleDDE}, []string{"r3"}},
 	{"dde_nested", `{\rtf1 BENIGN-TEXT {\field{\*\fldinst {\field{\*\fldinst QUOTE "DDE"}{\fldrslt DDE}} "c" "d"}{\fldrslt r2}}\par}`, []string{RuleDDE}, []string{"r2"}},
 	{"includepicture", `{\rtf1 BENIGN-TEXT {\field{\*\fldinst INCLUDEPICTURE "http://example.com/t.png" \\d}{\fldrslt }}\par}`, []string{RuleExternal}, nil},
 	{"includetext", `{\rtf1 BENIGN-TEXT {\field\flddirty{\*\fldinst INCLUDETEXT "\\\\host\\share\\a.doc"}{\fldrslt old}}\par}`, []string{RuleExternal}, []string{"old"}},
