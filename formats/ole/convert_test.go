@@ -38,6 +38,7 @@ func TestConverter(t *testing.T) {
 	}
 	cv := &Converter{Command: "soffice", Timeout: 90 * time.Second, TempDir: t.TempDir()}
 	eng := newEngine(t, Options{Converter: cv}, sanitize.ModeSanitize, sanitize.Limits{Timeout: 120 * time.Second})
+	outputs := map[string][]byte{}
 	for _, tc := range []struct {
 		file string
 		want sanitize.Kind
@@ -72,6 +73,7 @@ func TestConverter(t *testing.T) {
 					t.Errorf("blocked finding left: %+v", f)
 				}
 			}
+			outputs[strings.TrimSuffix(tc.file, filepath.Ext(tc.file))+detect.Ext(tc.want)] = out
 			zr, err := zip.NewReader(bytes.NewReader(out), int64(len(out)))
 			if err != nil {
 				t.Fatal(err)
@@ -83,5 +85,33 @@ func TestConverter(t *testing.T) {
 				}
 			}
 		})
+	}
+
+	// The sanitized outputs still open: LibreOffice converts each to PDF.
+	if len(outputs) == 0 {
+		return
+	}
+	dir := t.TempDir()
+	args := []string{"--headless", "--norestore", "--nologo", "--nolockcheck",
+		"-env:UserInstallation=file://" + filepath.Join(dir, "profile"), "--convert-to", "pdf", "--outdir", filepath.Join(dir, "pdf")}
+	for name, b := range outputs {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		args = append(args, p)
+	}
+	cmd := exec.CommandContext(t.Context(), "soffice", args...)
+	cmd.Env = append(os.Environ(), "HOME="+dir)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("soffice: %v: %s", err, out)
+	}
+	for name := range outputs {
+		pdf, err := os.ReadFile(filepath.Join(dir, "pdf", strings.TrimSuffix(name, filepath.Ext(name))+".pdf"))
+		if err != nil || !bytes.HasPrefix(pdf, []byte("%PDF-")) {
+			t.Errorf("%s: the sanitized output does not open in LibreOffice: %v", name, err)
+		} else {
+			t.Logf("%s: opens in LibreOffice (%d-byte PDF)", name, len(pdf))
+		}
 	}
 }
