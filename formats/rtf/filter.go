@@ -202,18 +202,18 @@ func (f *filter) close() error {
 	if parent != nil && g.skip && !parent.skip {
 		closeTo = parent // the group was dropped after its '{' was written
 	}
+	if g.field != nil && g.sink == &g.field.buf {
+		// A field without an instruction: nothing to decide.
+		if err := f.release(g); err != nil {
+			return err
+		}
+	}
 	if g.isInst && g.instOf != nil && parent != nil && parent.field == g.instOf {
 		// The instruction is complete: decide the field.
 		if err := f.write(closeTo, braceClose); err != nil {
 			return err
 		}
 		return f.decide(parent)
-	}
-	if g.field != nil && g.sink == &g.field.buf {
-		// A field without an instruction: nothing to decide.
-		if err := f.release(g); err != nil {
-			return err
-		}
 	}
 	if parent == nil {
 		if f.textMode {
