@@ -404,7 +404,10 @@ func (s *scanner) excel() error {
 			if len(b) >= 4 {
 				ctab := binary.LittleEndian.Uint16(b)
 				cch := binary.LittleEndian.Uint16(b[2:])
-				if cch != 0x0401 && cch != 0x3A01 && ctab == 0 {
+				// ctab 0 with a real path is a DDE or OLE link source
+				// ([MS-XLS] §2.4.271); 0x0401 is this workbook, 0x3A01
+				// add-in functions.
+				if cch != 0x0401 && cch != 0x3A01 && ctab == 0 && printablePath(b[4:], int(cch)) {
 					s.add(RuleDDE, e.path, "DDE or OLE link (SUPBOOK)")
 				}
 			}
@@ -641,6 +644,34 @@ func hasCryptSession(r io.ReaderAt, size int64) bool {
 		}
 		if off+int64(n) >= size {
 			return false
+		}
+	}
+	return false
+}
+
+// printablePath reports whether an XLUnicodeString virtPath of cch
+// characters holds a printable character.
+func printablePath(b []byte, cch int) bool {
+	if len(b) < 1 {
+		return false
+	}
+	wide := b[0]&1 != 0
+	b = b[1:]
+	for i := 0; i < cch; i++ {
+		var c uint16
+		if wide {
+			if 2*i+1 >= len(b) {
+				return false
+			}
+			c = binary.LittleEndian.Uint16(b[2*i:])
+		} else {
+			if i >= len(b) {
+				return false
+			}
+			c = uint16(b[i])
+		}
+		if c > 0x20 {
+			return true
 		}
 	}
 	return false
