@@ -70,6 +70,8 @@ func TestParseErrors(t *testing.T) {
 		{"all at once", "lang = \"fr\"\n[limits]\nmax_depth = 0\nmax_ratio = -1\n[actions]\npe = \"sanitize\"\nfoo = \"block\"\ntext = \"scrub\"\n[html]\nlinks = \"click\"\n",
 			[]string{"p.toml:1: lang:", "p.toml:3: limits.max_depth", "p.toml:4: limits.max_ratio", "p.toml:6: actions.pe: type \"pe\" can only be blocked",
 				"p.toml:7: actions.foo: unknown type", "p.toml:8: actions.text: unknown action", "p.toml:10: html.links"}},
+		{"legacy converter missing", "[office]\nlegacy_converter = \"mugai-no-such-soffice\"\nlegacy_sandbox = \"jail\"\n[rtf]\nmode = \"pdf\"\n",
+			[]string{"p.toml:2: office.legacy_converter: \"mugai-no-such-soffice\" is not installed", "p.toml:3: office.legacy_sandbox", "p.toml:5: rtf.mode"}},
 		{"spool over input", "[limits]\nmax_input = \"1MB\"\nspool_memory = \"2MB\"\n", []string{"p.toml:3: limits.spool_memory"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
