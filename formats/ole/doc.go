@@ -39,9 +39,11 @@
 //   - ole.encrypted: Word FIB fEncrypted or fObfuscated; Excel FILEPASS;
 //     PowerPoint CryptSession10Container; EncryptionInfo, EncryptedPackage,
 //     \x06DataSpaces or EncryptedSummary streams.
-//   - ole.dde: DDE and DDEAUTO fields in Word text (found by the field
-//     begin mark in both the 8-bit and the UTF-16 text, without the piece
-//     table); Excel SUPBOOK records of DDE/OLE links.
+//   - ole.dde: DDE and DDEAUTO fields in Word text, found by the field
+//     begin mark twice: in the raw WordDocument stream (8-bit and UTF-16)
+//     and in the text read in character order through the piece table
+//     (which joins instructions split across pieces); Excel SUPBOOK
+//     records of DDE/OLE links.
 //   - ole.external: INCLUDETEXT, INCLUDEPICTURE, INCLUDE, IMPORT and LINK
 //     fields; PowerPoint ExOleLink.
 //   - ole.action: PowerPoint actions that run a macro or a program.
@@ -72,7 +74,6 @@
 // password (Word and PowerPoint have none that opens silently).
 // todo: Excel DDE is recognised only by SUPBOOK records with no sheets;
 // external workbook references are not reported.
-// todo: Word text is searched without the piece table, so a field
-// instruction split across pieces is missed; the converter path handles
-// such files.
+// todo: a Word field instruction built by nested fields ({ {QUOTE …} })
+// is not evaluated; the converter path handles such files.
 package ole

@@ -191,7 +191,203 @@ func (s *scanner) word() error {
 		s.add(RuleLegacy, e.path, fmt.Sprintf("Word 6/95 document (nFib %#x) may hold WordBasic macros", nFib))
 		return nil
 	}
-	return s.fields(e.path, r)
+	if err := s.fields(e.path, r); err != nil {
+		return err
+	}
+	// The text in character order, through the piece table: finds field
+	// instructions that fast saves or a crafted file split across pieces.
+	// A file whose piece table cannot be read is left to the raw scan
+	// above (Word could not open it either).
+	tbl := "0Table"
+	if flags&0x0200 != 0 {
+		tbl = "1Table"
+	}
+	_, t, err := s.stream(tbl)
+	if err != nil || t == nil {
+		return nil
+	}
+	pcs, ok := pieceTable(r, t)
+	if !ok {
+		return nil
+	}
+	m := &fieldMatcher{s: s, where: e.path}
+	buf := make([]byte, 32<<10)
+	for _, p := range pcs {
+		if err := s.ctx.Err(); err != nil {
+			return err
+		}
+		for left, off := p.n, p.fc; left > 0; {
+			k := min(left, int64(len(buf)))
+			if p.wide {
+				k = min(k, int64(len(buf)/2))
+			}
+			nb := k
+			if p.wide {
+				nb = 2 * k
+			}
+			if n, _ := r.ReadAt(buf[:nb], off); int64(n) < nb {
+				return nil // a piece outside the stream: not a readable document
+			}
+			for i := int64(0); i < k; i++ {
+				if p.wide {
+					m.feed(rune(binary.LittleEndian.Uint16(buf[2*i:])))
+				} else {
+					m.feed(rune(buf[i]))
+				}
+			}
+			left -= k
+			off += nb
+		}
+	}
+	m.end()
+	return nil
+}
+
+// piece is one run of text: n characters at stream offset fc, 8-bit or
+// UTF-16.
+type piece struct {
+	fc, n int64
+	wide  bool
+}
+
+// maxPieces bounds the piece table.
+const maxPieces = 1 << 20
+
+// pieceTable reads the CLX ([MS-DOC] §2.9.38) named by the FIB in
+// WordDocument from the table stream. Total characters are bounded by the
+// WordDocument size.
+func pieceTable(wd, tbl *streamReader) ([]piece, bool) {
+	hdr := make([]byte, 34)
+	if n, _ := wd.ReadAt(hdr, 0); n < len(hdr) {
+		return nil, false
+	}
+	csw := int64(binary.LittleEndian.Uint16(hdr[32:]))
+	pos := 34 + csw*2
+	var b2 [2]byte
+	if n, _ := wd.ReadAt(b2[:], pos); n < 2 {
+		return nil, false
+	}
+	cslw := int64(binary.LittleEndian.Uint16(b2[:]))
+	pos += 2 + cslw*4
+	if n, _ := wd.ReadAt(b2[:], pos); n < 2 {
+		return nil, false
+	}
+	if binary.LittleEndian.Uint16(b2[:]) < 34 {
+		return nil, false
+	}
+	var fl [8]byte
+	if n, _ := wd.ReadAt(fl[:], pos+2+33*8); n < 8 { // fcClx, lcbClx
+		return nil, false
+	}
+	fc := int64(binary.LittleEndian.Uint32(fl[:]))
+	lcb := int64(binary.LittleEndian.Uint32(fl[4:]))
+	if lcb <= 0 || fc+lcb > tbl.size {
+		return nil, false
+	}
+	clx := make([]byte, lcb)
+	if n, _ := tbl.ReadAt(clx, fc); int64(n) < lcb {
+		return nil, false
+	}
+	for len(clx) > 0 && clx[0] == 0x01 { // Prc
+		if len(clx) < 3 {
+			return nil, false
+		}
+		n := int(binary.LittleEndian.Uint16(clx[1:]))
+		if 3+n > len(clx) {
+			return nil, false
+		}
+		clx = clx[3+n:]
+	}
+	if len(clx) < 5 || clx[0] != 0x02 {
+		return nil, false
+	}
+	plc := clx[5:]
+	if l := int64(binary.LittleEndian.Uint32(clx[1:])); l < int64(len(plc)) {
+		plc = plc[:l]
+	}
+	// (n+1) CPs of 4 bytes and n PCDs of 8 bytes.
+	n := (len(plc) - 4) / 12
+	if n <= 0 || n > maxPieces {
+		return nil, false
+	}
+	var out []piece
+	var total int64
+	for i := 0; i < n; i++ {
+		cp0 := int64(binary.LittleEndian.Uint32(plc[4*i:]))
+		cp1 := int64(binary.LittleEndian.Uint32(plc[4*i+4:]))
+		pcd := plc[4*(n+1)+8*i:]
+		fcv := binary.LittleEndian.Uint32(pcd[2:])
+		if cp1 < cp0 {
+			return nil, false
+		}
+		p := piece{n: cp1 - cp0}
+		if fcv&0x40000000 != 0 {
+			p.fc = int64(fcv&^0x40000000) / 2
+		} else {
+			p.fc, p.wide = int64(fcv), true
+		}
+		total += p.n
+		if total > wd.size {
+			return nil, false
+		}
+		out = append(out, p)
+	}
+	return out, true
+}
+
+// fieldMatcher finds dangerous field instructions in a stream of
+// characters: the characters after each field begin mark (0x13) are
+// compared with the keywords.
+type fieldMatcher struct {
+	s     *scanner
+	where string
+	on    bool
+	buf   []rune
+}
+
+func (m *fieldMatcher) feed(c rune) {
+	if c == 0x13 {
+		m.end()
+		m.on, m.buf = true, m.buf[:0]
+		return
+	}
+	if !m.on {
+		return
+	}
+	m.buf = append(m.buf, c)
+	if c == 0x14 || c == 0x15 || len(m.buf) >= 40 {
+		m.end()
+	}
+}
+
+func (m *fieldMatcher) end() {
+	if !m.on {
+		return
+	}
+	m.on = false
+	b := m.buf
+	for len(b) > 0 && b[0] == ' ' {
+		b = b[1:]
+	}
+	for _, k := range fieldKeywords {
+		if len(b) < len(k.word) {
+			continue
+		}
+		match := true
+		for j := 0; j < len(k.word); j++ {
+			if b[j]&^0x20 != rune(k.word[j]) {
+				match = false
+				break
+			}
+		}
+		if !match {
+			continue
+		}
+		if len(b) == len(k.word) || b[len(k.word)] == ' ' || b[len(k.word)] == '"' || b[len(k.word)] == '\\' || b[len(k.word)] == 0x14 || b[len(k.word)] == 0x15 {
+			m.s.add(k.rule, m.where, k.word+" field")
+			return
+		}
+	}
 }
 
 // Field keywords and their rules; longer keywords come first.
