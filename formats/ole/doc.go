@@ -74,6 +74,6 @@
 // password (Word and PowerPoint have none that opens silently).
 // todo: Excel DDE is recognised only by SUPBOOK records with no sheets;
 // external workbook references are not reported.
-// todo: a Word field instruction built by nested fields ({ {QUOTE …} })
-// is not evaluated; the converter path handles such files.
+// A Word field whose instruction starts with a nested field (its keyword
+// is computed when the document is read) counts as DDE.
 package ole

@@ -21,6 +21,7 @@ func FuzzScan(f *testing.F) {
 			}
 		}
 	}
+	f.Add(buildCFB(splitDoc("BENIGN \x13 DD", "EAUTO x \x15")...), byte(0))
 	f.Fuzz(func(t *testing.T, in []byte, sel byte) {
 		start := time.Now()
 		// The fuzzing engine has no per-input timeout: a watchdog turns a

@@ -44,6 +44,8 @@ func TestPieceTable(t *testing.T) {
 		{"split dde", "BENIGN-TEXT \x13 DD", "EAUTO c:\\\\cmd.exe \x14r\x15", RuleDDE},
 		{"split include", "BENIGN-TEXT \x13 INCLUDE", "PICTURE \"http://example.com/a.png\" \x15", RuleExternal},
 		{"clean", "BENIGN-TEXT \x13 PA", "GE \x14 1\x15 text", ""},
+		{"nested if", "BENIGN-TEXT \x13 IF \x13 MERGEFIELD a \x14x\x15", " = 1 \"y\" \x14y\x15", ""},
+		{"computed", "BENIGN-TEXT \x13 \x13 QUOTE \"DDE\" \x14", "DDE\x15 \"c\" \x14r\x15", RuleDDE},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			in := buildCFB(splitDoc(tc.a, tc.b)...)

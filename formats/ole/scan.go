@@ -347,6 +347,12 @@ type fieldMatcher struct {
 
 func (m *fieldMatcher) feed(c rune) {
 	if c == 0x13 {
+		if m.on && strings.TrimLeft(string(m.buf), " ") == "" {
+			// An instruction that starts with a field is computed when
+			// the document is read ({ {QUOTE "DDE"} … }): its keyword
+			// cannot be known here.
+			m.s.add(RuleDDE, m.where, "field instruction computed by a nested field")
+		}
 		m.end()
 		m.on, m.buf = true, m.buf[:0]
 		return
