@@ -42,8 +42,9 @@
 //   - ole.dde: DDE and DDEAUTO fields in Word text, found by the field
 //     begin mark twice: in the raw WordDocument stream (8-bit and UTF-16)
 //     and in the text read in character order through the piece table
-//     (which joins instructions split across pieces); Excel SUPBOOK
-//     records of DDE/OLE links.
+//     (which joins instructions split across pieces); a field whose
+//     instruction starts with a nested field (its keyword is computed when
+//     the document is read); Excel SUPBOOK records of DDE/OLE links.
 //   - ole.external: INCLUDETEXT, INCLUDEPICTURE, INCLUDE, IMPORT and LINK
 //     fields; PowerPoint ExOleLink.
 //   - ole.action: PowerPoint actions that run a macro or a program.
@@ -65,8 +66,8 @@
 // the process group is killed at the deadline) and, when bubblewrap is
 // installed, inside bwrap with no network, /usr and /etc read-only and only
 // the work directory writable. Encrypted, malformed and over-limit files
-// are not converted. The result is declared as the macro-enabled twin (LibreOffice may keep a
-// VBA project) and goes through the engine as a child item: the OOXML
+// are not converted. The result is declared as the macro-enabled
+// twin (LibreOffice may keep a VBA project) and goes through the engine as a child item: the OOXML
 // sanitizer removes what is left and the engine verifies the output. The
 // original findings are then reported as removed, plus ole.converted.
 //
@@ -74,6 +75,4 @@
 // password (Word and PowerPoint have none that opens silently).
 // todo: Excel DDE is recognised only by SUPBOOK records with no sheets;
 // external workbook references are not reported.
-// A Word field whose instruction starts with a nested field (its keyword
-// is computed when the document is read) counts as DDE.
 package ole
