@@ -69,7 +69,9 @@
 // are not converted. The result is declared as the macro-enabled
 // twin (LibreOffice may keep a VBA project) and goes through the engine as a child item: the OOXML
 // sanitizer removes what is left and the engine verifies the output. The
-// original findings are then reported as removed, plus ole.converted.
+// original findings are then reported as removed, plus ole.converted. The
+// verify action forwards originals only, so there a converted file is
+// blocked (verify.risk).
 //
 // todo: encrypted Word and PowerPoint files are not tried with a default
 // password (Word and PowerPoint have none that opens silently).
