@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"os/exec"
 	"slices"
 	"strings"
 	"time"
@@ -55,8 +56,11 @@ type Config struct {
 	// PDF configures the PDF sanitizer.
 	PDF PDF `toml:"pdf"`
 
-	// Office configures the OOXML sanitizer (Word, Excel, PowerPoint).
+	// Office configures the Office (OOXML and legacy) sanitizers.
 	Office Office `toml:"office"`
+
+	// RTF configures the RTF sanitizer.
+	RTF RTF `toml:"rtf"`
 
 	// Quarantine says where originals and the audit log are kept.
 	Quarantine Quarantine `toml:"quarantine"`
@@ -279,11 +283,30 @@ func (c *Config) Rasterizes() bool {
 	return c.Actions[string(detect.PDF)] == Rasterize || len(c.PDF.RasterizeSenders) > 0
 }
 
-// Office configures the Office sanitizer.
+// Office configures the Office sanitizers.
 type Office struct {
 	// Hyperlinks: "keep" (default) keeps http, https and mailto hyperlinks;
 	// "strip" removes them all (the text stays).
 	Hyperlinks string `toml:"hyperlinks"`
+	// LegacyConverter names the LibreOffice executable ("soffice" or a
+	// path) that converts legacy doc/xls/ppt files with macros, embedded
+	// objects or other active content to docx/xlsx/pptx, which are then
+	// sanitized. Empty (default): such files are blocked; clean legacy
+	// files pass unchanged either way. The program must be installed.
+	LegacyConverter string `toml:"legacy_converter"`
+	// LegacyTimeout bounds one conversion. Default 2m.
+	LegacyTimeout Duration `toml:"legacy_timeout"`
+	// LegacySandbox: "auto" (default) runs the converter inside bubblewrap
+	// (bwrap: no network, read-only system) when it is installed; "bwrap"
+	// requires it; "none" runs it unconfined.
+	LegacySandbox string `toml:"legacy_sandbox"`
+}
+
+// RTF configures the RTF sanitizer.
+type RTF struct {
+	// Mode: "sanitize" (default) writes a new RTF with text and formatting
+	// only; "text" converts the RTF to plain text.
+	Mode string `toml:"mode"`
 }
 
 // Mail configures the mail sanitizer.
@@ -428,7 +451,8 @@ func Default() *Config {
 		CSV:     CSV{Formulas: FormulasNeutralize},
 		Mail:    Mail{Mode: MailSanitize, Prefer: PreferText, Notice: NoticeBottom, Charset: CharsetUTF8},
 		PDF:     PDF{Links: "keep", Attachments: "remove", Renderer: "pdftoppm", RasterPixels: 2000, RasterMaxPages: 200, RasterTimeout: Duration(time.Minute), Sandbox: "auto"},
-		Office:  Office{Hyperlinks: "keep"},
+		Office:  Office{Hyperlinks: "keep", LegacyTimeout: Duration(2 * time.Minute), LegacySandbox: "auto"},
+		RTF:     RTF{Mode: "sanitize"},
 		SMTP: SMTP{
 			Listen:             "127.0.0.1:2525",
 			Networks:           []string{"127.0.0.0/8", "::1/128"},
@@ -613,6 +637,21 @@ func (c *Config) validate() []*Error {
 		}
 	}
 	oneOf("office.hyperlinks", c.Office.Hyperlinks, "keep", "strip")
+	oneOf("office.legacy_sandbox", c.Office.LegacySandbox, "auto", "bwrap", "none")
+	if c.Office.LegacyTimeout <= 0 {
+		bad("office.legacy_timeout", "must be greater than zero")
+	}
+	if cv := c.Office.LegacyConverter; cv != "" {
+		if _, err := exec.LookPath(cv); err != nil {
+			bad("office.legacy_converter", "%q is not installed or not executable (install LibreOffice, e.g. apt-get install libreoffice-core libreoffice-writer libreoffice-calc libreoffice-impress, or remove the key)", cv)
+		}
+		if c.Office.LegacySandbox == "bwrap" {
+			if _, err := exec.LookPath("bwrap"); err != nil {
+				bad("office.legacy_sandbox", "bwrap is not installed (apt-get install bubblewrap)")
+			}
+		}
+	}
+	oneOf("rtf.mode", c.RTF.Mode, "sanitize", "text")
 	oneOf("mail.mode", c.Mail.Mode, MailSanitize, MailText)
 	oneOf("mail.prefer", c.Mail.Prefer, PreferText, PreferHTML)
 	oneOf("mail.notice", c.Mail.Notice, NoticeBottom, NoticeTop)

@@ -73,6 +73,8 @@ func TestParseErrors(t *testing.T) {
 				"p.toml:7: actions.foo: unknown type", "p.toml:8: actions.text: unknown action", "p.toml:10: html.links"}},
 		{"scan", "[scan]\nclamd = \"clamd\"\ntimeout = \"0s\"\nmax_size = 0\n", []string{"p.toml:2: scan.clamd", "p.toml:3: scan.timeout", "p.toml:4: scan.max_size"}},
 		{"scan required without clamd", "[scan]\nrequired = true\n", []string{"p.toml:2: scan.required"}},
+		{"legacy converter missing", "[office]\nlegacy_converter = \"mugai-no-such-soffice\"\nlegacy_sandbox = \"jail\"\n[rtf]\nmode = \"pdf\"\n",
+			[]string{"p.toml:2: office.legacy_converter: \"mugai-no-such-soffice\" is not installed", "p.toml:3: office.legacy_sandbox", "p.toml:5: rtf.mode"}},
 		{"spool over input", "[limits]\nmax_input = \"1MB\"\nspool_memory = \"2MB\"\n", []string{"p.toml:3: limits.spool_memory"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

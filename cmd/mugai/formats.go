@@ -10,8 +10,10 @@ import (
 	"github.com/mugai-project/mugai/formats/csv"
 	"github.com/mugai-project/mugai/formats/html"
 	"github.com/mugai-project/mugai/formats/mail"
+	"github.com/mugai-project/mugai/formats/ole"
 	"github.com/mugai-project/mugai/formats/ooxml"
 	"github.com/mugai-project/mugai/formats/pdf"
+	"github.com/mugai-project/mugai/formats/rtf"
 	"github.com/mugai-project/mugai/formats/text"
 	"github.com/mugai-project/mugai/policy"
 	"github.com/mugai-project/mugai/sanitize"
@@ -67,6 +69,7 @@ func (f failingScanner) Scan(context.Context, io.Reader, int64) (sanitize.ScanRe
 // policy.unsupported even when the policy allows it.
 func sanitizers(cfg *policy.Config) map[sanitize.Kind]sanitize.Sanitizer {
 	office := ooxml.New(officeOptions(cfg))
+	legacy := ole.New(legacyOptions(cfg))
 	return map[sanitize.Kind]sanitize.Sanitizer{
 		detect.Text: text.New(text.Options{}),
 		detect.CSV: csv.New(csv.Options{
@@ -82,6 +85,10 @@ func sanitizers(cfg *policy.Config) map[sanitize.Kind]sanitize.Sanitizer {
 		detect.XLSM: office,
 		detect.PPTX: office,
 		detect.PPTM: office,
+		detect.DOC:  legacy,
+		detect.XLS:  legacy,
+		detect.PPT:  legacy,
+		detect.RTF:  rtf.New(rtfOptions(cfg)),
 	}
 }
 
@@ -170,6 +177,35 @@ func officeOptions(cfg *policy.Config) ooxml.Options {
 	o := ooxml.Options{}
 	if cfg.Office.Hyperlinks == "strip" {
 		o.Hyperlinks = ooxml.HyperlinksStrip
+	}
+	return o
+}
+
+// legacyOptions configures doc/xls/ppt: other OLE2 files (MSG, Visio,
+// Ichitaro, encrypted OOXML) have no sanitizer and stay blocked.
+func legacyOptions(cfg *policy.Config) ole.Options {
+	o := ole.Options{}
+	if cfg.Office.LegacyConverter != "" {
+		cv := &ole.Converter{
+			Command: cfg.Office.LegacyConverter,
+			Timeout: time.Duration(cfg.Office.LegacyTimeout),
+			TempDir: cfg.TempDir,
+		}
+		switch cfg.Office.LegacySandbox {
+		case "bwrap":
+			cv.Sandbox = ole.SandboxBwrap
+		case "none":
+			cv.Sandbox = ole.SandboxNone
+		}
+		o.Converter = cv
+	}
+	return o
+}
+
+func rtfOptions(cfg *policy.Config) rtf.Options {
+	o := rtf.Options{}
+	if cfg.RTF.Mode == "text" {
+		o.Mode = rtf.ModeText
 	}
 	return o
 }
