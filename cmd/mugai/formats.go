@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"strings"
 
+	"github.com/mugai-project/mugai/formats/archive"
 	"github.com/mugai-project/mugai/formats/csv"
 	"github.com/mugai-project/mugai/formats/html"
 	"github.com/mugai-project/mugai/formats/mail"
@@ -32,21 +33,28 @@ func newEngine(cfg *policy.Config, log *slog.Logger) *sanitize.Engine {
 // policy.unsupported even when the policy allows it.
 func sanitizers(cfg *policy.Config) map[sanitize.Kind]sanitize.Sanitizer {
 	office := ooxml.New(officeOptions(cfg))
+	arc := archive.New(archive.Options{Lang: cfg.Lang})
 	return map[sanitize.Kind]sanitize.Sanitizer{
 		detect.Text: text.New(text.Options{}),
 		detect.CSV: csv.New(csv.Options{
 			KeepFormulas:   cfg.CSV.Formulas == policy.FormulasKeep,
 			StrictFormulas: cfg.CSV.Strict,
 		}),
-		detect.HTML: html.New(htmlOptions(cfg)),
-		detect.EML:  mailSanitizer(cfg),
-		detect.PDF:  pdf.New(pdfOptions(cfg)),
-		detect.DOCX: office,
-		detect.DOCM: office,
-		detect.XLSX: office,
-		detect.XLSM: office,
-		detect.PPTX: office,
-		detect.PPTM: office,
+		detect.HTML:   html.New(htmlOptions(cfg)),
+		detect.EML:    mailSanitizer(cfg),
+		detect.PDF:    pdf.New(pdfOptions(cfg)),
+		detect.DOCX:   office,
+		detect.DOCM:   office,
+		detect.XLSX:   office,
+		detect.XLSM:   office,
+		detect.PPTX:   office,
+		detect.PPTM:   office,
+		detect.ZIP:    arc,
+		detect.GZIP:   arc,
+		detect.TAR:    arc,
+		detect.SevenZ: arc,
+		detect.BZIP2:  arc,
+		detect.XZ:     arc,
 	}
 }
 
