@@ -120,12 +120,12 @@ type sink interface {
 
 // member is one file or directory of an input archive, ready to be read.
 type member struct {
-	path  string    // cleaned relative path, '/'-separated; directories end in '/'
-	mod   time.Time // modification time as recorded (deterministic output)
-	size  int64     // declared expanded size, -1 if unknown
-	crc   uint32    // declared CRC-32 when hasCRC
+	path   string    // cleaned relative path, '/'-separated; directories end in '/'
+	mod    time.Time // modification time as recorded (deterministic output)
+	size   int64     // declared expanded size, -1 if unknown
+	crc    uint32    // declared CRC-32 when hasCRC
 	hasCRC bool
-	open  func() (io.ReadCloser, error)
+	open   func() (io.ReadCloser, error)
 	// removed, when set, is why the member is not extracted at all (an
 	// unsupported method, a declared size over the limit): it is replaced
 	// by a notice without being read.

@@ -112,8 +112,11 @@ func japaneseScore(s string) int {
 	n := 0
 	for _, r := range s {
 		switch {
-		case r >= 0x3040 && r <= 0x30FF, r >= 0x4E00 && r <= 0x9FFF:
-			n += 2
+		case r >= 0x3040 && r <= 0x30FF, r >= 0x4E00 && r <= 0x9FFF, r >= 0xF900 && r <= 0xFAFF:
+			n += 2 // kana, ideographs, compatibility ideographs (髙﨑)
+		case r >= 0x2460 && r <= 0x24FF, r >= 0x2160 && r <= 0x217F, r >= 0x3000 && r <= 0x303F,
+			r >= 0xFF01 && r <= 0xFF5E, r >= 0x25A0 && r <= 0x25FF, r == 0x203B:
+			n++ // ①, Ⅳ, 「」, full-width forms, ■, ※: common in Japanese names
 		case r >= 0xFF61 && r <= 0xFF9F:
 			n -= 2
 		case r >= 0x0370 && r <= 0x04FF, r >= 0x2500 && r <= 0x257F:

@@ -31,10 +31,7 @@ func (w *walker) tar(dst io.Writer) error {
 			return nil
 		}
 		raw := []byte(h.Name)
-		cs := CharsetUTF8
-		if _, pax := h.PAXRecords["path"]; !pax {
-			cs = guessCharset([][]byte{raw})
-		}
+		cs := guessCharset([][]byte{raw})
 		name, ok := decodeName(cs, raw)
 		if !ok {
 			name = asciiName(raw)

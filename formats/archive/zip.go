@@ -479,7 +479,9 @@ func (w *walker) checkZip(zd *zipDir) error {
 	return nil
 }
 
-func utf8Valid(s string) bool { return s == "" || bytes.Equal([]byte(s), bytes.ToValidUTF8([]byte(s), nil)) }
+func utf8Valid(s string) bool {
+	return s == "" || bytes.Equal([]byte(s), bytes.ToValidUTF8([]byte(s), nil))
+}
 
 // crcOf is the CRC-32 of the whole input.
 func crcOf(r *io.SectionReader) (uint32, error) {
