@@ -310,7 +310,7 @@ func TestGuessCharset(t *testing.T) {
 		{[][]byte{[]byte("報告.txt")}, CharsetUTF8},
 		{[][]byte{sjis("ｱｲｳ半角カナ.txt"), sjis("表.txt")}, CharsetCP932},
 		{[][]byte{eucjp("会議資料.txt")}, CharsetEUCJP},
-		{[][]byte{sjis("①②③髙﨑.txt")}, CharsetCP932}, // NEC and IBM extensions
+		{[][]byte{sjis("①②③髙﨑.txt")}, CharsetCP932},                                                            // NEC and IBM extensions
 		{[][]byte{{0x8f, 0x90, 0x88, 0x82, 0x85, 0x92}, {0xaf, 0xe0, 0xa8, 0xa2, 0xa5, 0xe2}}, CharsetUnknown}, // CP866
 	} {
 		if got := guessCharset(tc.names); got != tc.want {
