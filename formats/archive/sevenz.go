@@ -16,16 +16,17 @@ import (
 // a zip (the output kind changes: a.7z → a.zip). Encrypted content or
 // headers block with archive.encrypted; the library's panics are recovered
 // into sanitize.ErrMalformed.
-//
-// todo: sevenzip allocates one FileHeader per file the header claims (up to
-// 2^32) before reading them; a crafted header can exhaust memory before
-// MaxParts is checked. A bounded pre-parse of the header is needed.
+// The header is pre-checked first (checkSevenZipHeader): the library
+// allocates by the counts the header claims.
 func (w *walker) sevenZip(dst io.Writer) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("archive: 7z: recovered panic: %v: %w", p, sanitize.ErrMalformed)
 		}
 	}()
+	if err := checkSevenZipHeader(w.it.Src, w.it.Src.Size(), w.it.Limits.MaxParts); err != nil {
+		return w.sevenZipHeaderErr(err)
+	}
 	zr, err := sevenzip.NewReader(w.it.Src, w.it.Src.Size())
 	if err != nil {
 		return w.sevenZipErr("", err)

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 
+	"golang.org/x/text/encoding/charmap"
+
 	"github.com/mugai-project/mugai/sanitize"
 )
 
@@ -34,8 +36,8 @@ func (w *walker) tar(dst io.Writer) error {
 		cs := guessCharset([][]byte{raw})
 		name, ok := decodeName(cs, raw)
 		if !ok {
-			name = asciiName(raw)
-			w.find(sanitize.Finding{Rule: RuleName, Where: name, Action: sanitize.Converted, Detail: "name in an unknown charset; undecodable bytes replaced"})
+			name = cp437(raw)
+			w.find(sanitize.Finding{Rule: RuleName, Where: name, Action: sanitize.Converted, Detail: "name in an unknown charset; read as CP437"})
 		} else if cs != CharsetUTF8 {
 			w.find(sanitize.Finding{Rule: RuleCharset, Where: name, Action: sanitize.Converted, Detail: "entry name decoded from " + cs.String()})
 		}
@@ -76,16 +78,9 @@ func (w *walker) tar(dst io.Writer) error {
 	return out.close()
 }
 
-// asciiName keeps the ASCII bytes of a name in an unknown charset and
-// replaces every other byte with '_': nothing is guessed, and names of
-// different lengths stay different.
-func asciiName(b []byte) string {
-	out := make([]byte, len(b))
-	for i, c := range b {
-		if c >= 0x80 {
-			c = '_'
-		}
-		out[i] = c
-	}
-	return string(out)
+// cp437 decodes b as IBM code page 437, which maps every byte: names in
+// an unknown charset stay distinct and readable as far as they are ASCII.
+func cp437(b []byte) string {
+	s, _ := charmap.CodePage437.NewDecoder().Bytes(b)
+	return string(s)
 }

@@ -353,7 +353,7 @@ func (w *walker) checkZip(zd *zipDir) error {
 	src, size := w.it.Src, uint64(w.it.Src.Size())
 	for _, ze := range zd.entries {
 		if ze.flags&1 != 0 || ze.flags&(1<<6) != 0 || ze.flags&(1<<13) != 0 || ze.method == 99 || ze.aes {
-			w.find(block(RuleEncrypted, asciiName(ze.raw), "encrypted entry"))
+			w.find(block(RuleEncrypted, cp437(ze.raw), "encrypted entry"))
 			return fmt.Errorf("archive: zip: %w", sanitize.ErrEncrypted)
 		}
 	}
@@ -382,7 +382,7 @@ func (w *walker) checkZip(zd *zipDir) error {
 		}
 		shown := ze.name
 		if !ok {
-			shown = asciiName(ze.raw)
+			shown = cp437(ze.raw)
 		}
 		if ze.hasUni {
 			switch {
@@ -396,8 +396,11 @@ func (w *walker) checkZip(zd *zipDir) error {
 			ze.name, ok, shown = ze.unicode, true, ze.unicode
 		}
 		if !ok {
-			ze.name = shown
-			w.find(sanitize.Finding{Rule: RuleName, Where: shown, Action: sanitize.Converted, Detail: "name in an unknown charset; undecodable bytes replaced"})
+			// APPNOTE Appendix D: without the flag, names are IBM CP437.
+			// Nothing Japanese decoded them all, so the spec's default
+			// is the honest reading (and keeps names distinct).
+			ze.name = cp437(ze.raw)
+			w.find(sanitize.Finding{Rule: RuleName, Where: ze.name, Action: sanitize.Converted, Detail: "name in an unknown charset; read as CP437"})
 		}
 		p, why := cleanPath(ze.name)
 		if why != "" {
