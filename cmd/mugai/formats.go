@@ -53,6 +53,7 @@ func sanitizers(cfg *policy.Config) map[sanitize.Kind]sanitize.Sanitizer {
 		detect.GZIP:   arc,
 		detect.TAR:    arc,
 		detect.SevenZ: arc,
+		detect.LZH:    arc,
 		detect.BZIP2:  arc,
 		detect.XZ:     arc,
 	}

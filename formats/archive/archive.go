@@ -64,6 +64,8 @@ func (s *Sanitizer) Sanitize(ctx context.Context, dst io.Writer, it *sanitize.It
 		err = w.stream(dst)
 	case detect.SevenZ:
 		err = w.sevenZip(dst)
+	case detect.LZH:
+		err = w.lzh(dst)
 	default:
 		err = fmt.Errorf("archive: %s: %w", it.Kind, sanitize.ErrUnsupported)
 	}

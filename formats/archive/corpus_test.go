@@ -53,7 +53,7 @@ var corpusExpect = map[string]struct {
 }
 
 // archiveKinds are the kinds this package reads.
-var archiveKinds = []sanitize.Kind{detect.ZIP, detect.GZIP, detect.TAR, detect.SevenZ, detect.BZIP2, detect.XZ}
+var archiveKinds = []sanitize.Kind{detect.ZIP, detect.GZIP, detect.TAR, detect.SevenZ, detect.BZIP2, detect.XZ, detect.LZH}
 
 // TestCorpus runs every archive of the corpus (archive/ and the archives
 // in misc/) through the engine: no panic, no hang, each under a few

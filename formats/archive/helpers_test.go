@@ -22,12 +22,12 @@ func newEngine(t testing.TB, lim sanitize.Limits) *sanitize.Engine {
 	return &sanitize.Engine{
 		Sanitizers: map[sanitize.Kind]sanitize.Sanitizer{
 			detect.ZIP: arc, detect.TAR: arc, detect.GZIP: arc, detect.SevenZ: arc,
-			detect.BZIP2: arc, detect.XZ: arc,
+			detect.BZIP2: arc, detect.XZ: arc, detect.LZH: arc,
 			detect.Text: text.New(text.Options{}), detect.CSV: text.New(text.Options{}),
 		},
 		Mode: func(k sanitize.Kind) sanitize.Mode {
 			switch k {
-			case detect.ZIP, detect.TAR, detect.GZIP, detect.SevenZ, detect.BZIP2, detect.XZ, detect.Text, detect.CSV:
+			case detect.ZIP, detect.TAR, detect.GZIP, detect.SevenZ, detect.BZIP2, detect.XZ, detect.LZH, detect.Text, detect.CSV:
 				return sanitize.ModeSanitize
 			case detect.Empty:
 				return sanitize.ModeVerify
