@@ -62,6 +62,9 @@ func readLZH(r io.ReaderAt, size int64, maxParts int) ([]*lzhEntry, error) {
 		switch level {
 		case 0, 1:
 			hsize := int64(h[0]) + 2
+			if hsize < 24 {
+				return nil, fmt.Errorf("%w: header too short at %d", errLZH, off)
+			}
 			hdr := make([]byte, hsize)
 			if _, err := r.ReadAt(hdr, off); err != nil {
 				return nil, fmt.Errorf("%w: truncated at %d", errLZH, off)

@@ -225,3 +225,21 @@ func FuzzLH(f *testing.F) {
 		}
 	})
 }
+
+// FuzzLZHHeaders: the header reader never panics and stays within the
+// input.
+func FuzzLZHHeaders(f *testing.F) {
+	f.Add(buildLZH([]lzhFile{{name: []byte("a.txt"), data: []byte("zero"), level: 0}, {name: []byte("c.txt"), data: []byte("two"), level: 2, mode: 0o100644}}))
+	f.Add(buildLZH([]lzhFile{{name: []byte(`dir\b.txt`), data: []byte("one"), level: 1}}))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		ents, err := readLZH(bytes.NewReader(in), int64(len(in)), 100)
+		if err != nil {
+			return
+		}
+		for _, e := range ents {
+			if e.dataOff < 0 || e.csize < 0 || e.dataOff+e.csize > int64(len(in)) {
+				t.Fatalf("entry out of range: %+v", e)
+			}
+		}
+	})
+}
