@@ -28,6 +28,9 @@ const (
 	sevenZipMaxCoders = 32       // coders and streams per folder
 )
 
+// aesCoder is the method ID of 7-Zip's AES-256 + SHA-256 coder.
+var aesCoder = []byte{0x06, 0xF1, 0x07, 0x01}
+
 var (
 	errSevenZipCount     = errors.New("7z header: count over the limit")
 	errSevenZipEncrypted = errors.New("7z header: encrypted")
@@ -387,8 +390,16 @@ func (s *szReader) header() error {
 				}
 			}
 		case szAdditionalStream, szMainStreams:
-			if _, err := s.streamsInfo(); err != nil {
+			si, err := s.streamsInfo()
+			if err != nil {
 				return err
+			}
+			for _, f := range si.folders {
+				for _, c := range f.coders {
+					if bytes.Equal(c, aesCoder) {
+						return errSevenZipEncrypted
+					}
+				}
 			}
 		case szFilesInfo:
 			_, err := s.count(s.limit)
@@ -442,7 +453,7 @@ func checkSevenZipBlock(r io.ReaderAt, size int64, hdr io.Reader, limit uint64, 
 	}
 	f := si.folders[0]
 	for _, c := range f.coders {
-		if bytes.Equal(c, []byte{0x06, 0xF1, 0x07, 0x01}) {
+		if bytes.Equal(c, aesCoder) {
 			return errSevenZipEncrypted
 		}
 	}
