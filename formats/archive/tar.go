@@ -47,7 +47,7 @@ func (w *walker) tar(dst io.Writer) error {
 			return nil
 		}
 		switch h.Typeflag {
-		case tar.TypeReg, tar.TypeRegA, tar.TypeDir:
+		case tar.TypeReg, tar.TypeDir: // archive/tar reports the old "\x00" type as TypeReg
 		case tar.TypeSymlink, tar.TypeLink, tar.TypeChar, tar.TypeBlock, tar.TypeFifo:
 			w.find(block(RuleLink, p, fmt.Sprintf("tar entry type %q (link, device or FIFO)", h.Typeflag)))
 			return nil
