@@ -111,6 +111,8 @@ func TestZipCases(t *testing.T) {
 			want: map[string]string{"1.txt": "a", "2.txt": "b", "3.txt": "c"}},
 		{name: "parts N+1", in: stdZip(t, "1.txt", "a", "2.txt", "b", "3.txt", "c", "4.txt", "d"), lim: sanitize.Limits{MaxParts: 3},
 			blocked: sanitize.RuleLimitParts},
+		{name: "expanded N", in: stdZip(t, "a.txt", strings.Repeat("x", 1000)), lim: sanitize.Limits{MaxExpanded: 1000},
+			want: map[string]string{"a.txt": "xxx"}},
 		{name: "expanded N+1", in: stdZip(t, "a.txt", strings.Repeat("x", 1001)), lim: sanitize.Limits{MaxExpanded: 1000},
 			blocked: sanitize.RuleLimitSize},
 		{name: "executable removed", in: stdZip(t, "請求書.exe", mz, "readme.txt", "ok"),
