@@ -91,6 +91,10 @@ func TestZipCases(t *testing.T) {
 			want: map[string]string{"予定.txt": "x"}},
 		{name: "unicode path disagrees", in: buildZip([]rawEntry{{name: sjis("予定.txt"), data: []byte("x"), extra: unicodePath(sjis("予定.txt"), "invoice.exe")}}),
 			blocked: RuleName},
+		{name: "unicode path stale", in: buildZip([]rawEntry{{name: []byte("plan.txt"), data: []byte("x"), extra: unicodePath([]byte("old.txt"), "old.txt")}}),
+			want: map[string]string{"plan.txt": "x"}},
+		{name: "unicode path rescues undecodable", in: buildZip([]rawEntry{{name: []byte{'a', 0x80, 0xFF, '.', 't', 'x', 't'}, data: []byte("x"), extra: unicodePath([]byte{'a', 0x80, 0xFF, '.', 't', 'x', 't'}, "Пример.txt")}}),
+			want: map[string]string{"Пример.txt": "x"}},
 		{name: "zip64", in: buildZip([]rawEntry{{name: []byte("a.txt"), data: []byte("sixty-four"), zip64: true}, {name: []byte("b.txt"), data: []byte("b"), zip64: true}}),
 			want: map[string]string{"a.txt": "sixty-four", "b.txt": "b"}},
 		{name: "overlap", in: overlap(), blocked: RuleOverlap},
@@ -314,6 +318,7 @@ func TestGuessCharset(t *testing.T) {
 		{[][]byte{eucjp("会議資料.txt")}, CharsetEUCJP},
 		{[][]byte{sjis("①②③髙﨑.txt")}, CharsetCP932},                                                            // NEC and IBM extensions
 		{[][]byte{{0x8f, 0x90, 0x88, 0x82, 0x85, 0x92}, {0xaf, 0xe0, 0xa8, 0xa2, 0xa5, 0xe2}}, CharsetUnknown}, // CP866
+		{[][]byte{{0x8f, 0x90, 0x88, 0x82}}, CharsetUnknown},                                                   // 0x8882 is unassigned in CP932
 	} {
 		if got := guessCharset(tc.names); got != tc.want {
 			t.Errorf("%q: %s, want %s", tc.names, got, tc.want)

@@ -46,9 +46,12 @@
 //     Japanese; otherwise IBM CP437, the format's default (archive.name,
 //     converted). CP932 and EUC-JP are reported as archive.charset.
 //     Backslashes are separators, looked at only after decoding (0x5C is a
-//     CP932 trail byte). An Info-ZIP Unicode Path field (0x7075) whose CRC
-//     does not match the stored name, or whose name differs from the
-//     decoded one, blocks with archive.name.
+//     CP932 trail byte). An Info-ZIP Unicode Path field (0x7075) whose
+//     name differs from the decoded one blocks with archive.name (two
+//     readers would show two names); one whose CRC does not match the
+//     stored name is stale and ignored, as Info-ZIP specifies (recorded).
+//     When the stored name cannot be decoded, a matching field's name is
+//     used.
 //   - Absolute paths, drive letters, ".." segments and control characters:
 //     archive.path. Two names equal ignoring case: archive.duplicate. Unix
 //     symbolic links, devices and sockets, and Windows reparse points:

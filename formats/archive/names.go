@@ -1,6 +1,7 @@
 package archive
 
 import (
+	"bytes"
 	"path"
 	"strings"
 	"unicode/utf8"
@@ -98,11 +99,13 @@ func decodeStrict(enc encoding.Encoding, b []byte) (string, bool) {
 	if err != nil {
 		return "", false
 	}
-	s := string(out)
-	if strings.ContainsRune(s, utf8.RuneError) && !strings.ContainsRune(string(b), utf8.RuneError) {
+	// U+FFFD in the output is a substitution unless the input held that
+	// character itself (its UTF-8 bytes; ContainsRune would also match
+	// any invalid byte).
+	if bytes.Contains(out, []byte("\uFFFD")) && !bytes.Contains(b, []byte("\uFFFD")) {
 		return "", false
 	}
-	return s, true
+	return string(out), true
 }
 
 // japaneseScore rates how much s looks like Japanese file names: hiragana,

@@ -384,16 +384,26 @@ func (w *walker) checkZip(zd *zipDir) error {
 		if !ok {
 			shown = cp437(ze.raw)
 		}
+		if ze.hasUni && ze.unicode == "\x00stale" {
+			// Info-ZIP: a field whose CRC does not match the stored name
+			// was left behind by a tool that renamed the entry, and must
+			// be ignored. Only our reading of the name reaches the output.
+			ze.hasUni = false
+			w.find(sanitize.Finding{Rule: RuleName, Where: shown, Action: sanitize.Recorded, Detail: "stale Unicode path field ignored"})
+		}
 		if ze.hasUni {
 			switch {
-			case ze.unicode == "\x00stale" || !utf8Valid(ze.unicode):
-				w.find(block(RuleName, shown, "Unicode path field does not belong to the stored name"))
+			case !utf8Valid(ze.unicode):
+				w.find(block(RuleName, shown, "Unicode path field is not UTF-8"))
 				return errStop
 			case ok && ze.unicode != ze.name:
 				w.find(block(RuleName, shown, "Unicode path field names another file: "+ze.unicode))
 				return errStop
 			}
 			ze.name, ok, shown = ze.unicode, true, ze.unicode
+		}
+		if !ok && isASCII(ze.raw) {
+			ze.name, ok = string(ze.raw), true
 		}
 		if !ok {
 			// APPNOTE Appendix D: without the flag, names are IBM CP437.
