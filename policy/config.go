@@ -429,6 +429,7 @@ var DefaultActions = map[string]string{
 	"jpeg": "sanitize", "png": "sanitize", "gif": "sanitize", "bmp": "sanitize",
 	"tiff": "sanitize", "webp": "sanitize",
 	"zip": "sanitize", "gzip": "sanitize", "tar": "sanitize", "7z": "sanitize", "lzh": "sanitize",
+	"bzip2": "sanitize", "xz": "sanitize",
 	"empty": "verify",
 }
 

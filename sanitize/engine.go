@@ -171,13 +171,23 @@ func (it *Item) ExpandLimit(r io.Reader) io.Reader {
 // re-attached (same bytes, same kind: already proven).
 type runState struct {
 	left     atomic.Int64
-	verified sync.Map // Digest → Kind
+	verified *sync.Map // Digest → Kind; shared with rescanState copies
 }
 
 func newRunState(lim Limits) *runState {
-	rs := new(runState)
+	rs := &runState{verified: new(sync.Map)}
 	rs.left.Store(lim.MaxExpanded)
 	return rs
+}
+
+// rescanState is the state for re-scanning an output: a fresh
+// expanded-bytes budget (the re-scan expands again what the first pass
+// already expanded within its budget, so sharing the budget would halve
+// the limit for every container) and the same verified outputs.
+func (rs *runState) rescanState(lim Limits) *runState {
+	n := &runState{verified: rs.verified}
+	n.left.Store(lim.MaxExpanded)
+	return n
 }
 
 func (rs *runState) markVerified(d Digest, k Kind) { rs.verified.Store(d, k) }
@@ -383,7 +393,7 @@ func (e *Engine) verify(ctx context.Context, out *Blob, kind Kind, parent *Item)
 	if s == nil {
 		return fail(fmt.Sprintf("no sanitizer to verify %s", kind))
 	}
-	it := &Item{Name: parent.Name, Kind: kind, Limits: parent.Limits, Depth: parent.Depth, eng: e, budget: parent.budget}
+	it := &Item{Name: parent.Name, Kind: kind, Limits: parent.Limits, Depth: parent.Depth, eng: e, budget: parent.budget.rescanState(parent.Limits)}
 	verOut, res, err := e.guard(ctx, s, out, it)
 	verOut.Close()
 	for _, c := range res.Children {

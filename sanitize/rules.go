@@ -33,6 +33,20 @@ type RuleInfo struct {
 // dynamic suffix (for example "av.<signature>") are listed by prefix with a
 // trailing dot.
 var RuleTable = []RuleInfo{
+	{"archive.bomb", "展開すると異常に大きくなる(圧縮爆弾)ため通過させません", "the archive expands abnormally (a decompression bomb)"},
+	{"archive.charset", "ファイル名をShift_JIS(CP932)またはEUC-JPからUTF-8に変換しました", "entry names were converted from Shift_JIS (CP932) or EUC-JP to UTF-8"},
+	{"archive.duplicate", "同じ名前のファイルが重複しているため通過させません", "two entries have the same name"},
+	{"archive.encrypted", "暗号化(パスワード付き)の圧縮ファイルは中身を検査できないため通過させません。原本は隔離保管されています。必要な場合は、送信者にパスワードなしで送り直してもらうか、システム管理者に原本の確認と取り出しを依頼してください", "encrypted (password-protected) archives cannot be inspected and do not cross. The original is kept in quarantine: ask the sender to send it again without a password, or ask your system administrator to review and release the original"},
+	{"archive.entry", "通常のファイルでもフォルダでもない項目(スパースファイル等)を含むため通過させません", "an entry is neither a regular file nor a folder (sparse file, label, …)"},
+	{"archive.kind", "圧縮ファイルをZIP形式(またはgzip形式)で作り直しました", "the archive was rewritten as zip (or gzip)"},
+	{"archive.link", "シンボリックリンク・ハードリンク・デバイス等の特殊なファイルを含むため通過させません", "the archive holds links, devices or other special files"},
+	{"archive.member", "圧縮ファイル内のファイルを取り除き、理由を書いた .removed.txt に置き換えました", "a member was removed and replaced by a .removed.txt notice"},
+	{"archive.method", "対応していない圧縮方式のファイルを取り除きました", "a member compressed with an unsupported method was removed"},
+	{"archive.name", "ファイル名を正しく読めないか、ファイル名の記録が食い違っています", "an entry name cannot be decoded, or its recorded names disagree"},
+	{"archive.overlap", "ファイル同士が同じデータを共有する圧縮爆弾の構造のため通過させません", "entries share their data (the overlapping-entry zip bomb)"},
+	{"archive.path", "危険なファイル名(絶対パスや .. を含むパス)を含むため通過させません", "an entry has an unsafe path (absolute, drive letter or ..)"},
+	{"archive.quine", "圧縮ファイルが自分自身を含んでいるため通過させません", "the archive contains itself (a quine)"},
+	{"archive.structure", "圧縮ファイルの構造に矛盾があるため通過させません", "the archive's structure is inconsistent"},
 	{"av.", "マルウェア(ウイルス)を検出したため通過させません", "malware was detected; the item does not cross"},
 	{"av.incomplete", "ウイルス検査が上限(サイズ・入れ子・時間)のため最後までできなかったため通過させません", "the malware scan could not inspect everything (size, nesting or time limits); the item does not cross"},
 	{"av.unavailable", "ウイルス検査ができないまま処理しました(検査は必須でない設定です)", "the malware scanner could not be reached; the item went on unscanned (scanning is not required)"},

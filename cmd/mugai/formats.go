@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mugai-project/mugai/formats/archive"
 	"github.com/mugai-project/mugai/formats/csv"
 	"github.com/mugai-project/mugai/formats/html"
 	"github.com/mugai-project/mugai/formats/mail"
@@ -70,25 +71,33 @@ func (f failingScanner) Scan(context.Context, io.Reader, int64) (sanitize.ScanRe
 func sanitizers(cfg *policy.Config) map[sanitize.Kind]sanitize.Sanitizer {
 	office := ooxml.New(officeOptions(cfg))
 	legacy := ole.New(legacyOptions(cfg))
+	arc := archive.New(archive.Options{Lang: cfg.Lang})
 	return map[sanitize.Kind]sanitize.Sanitizer{
 		detect.Text: text.New(text.Options{}),
 		detect.CSV: csv.New(csv.Options{
 			KeepFormulas:   cfg.CSV.Formulas == policy.FormulasKeep,
 			StrictFormulas: cfg.CSV.Strict,
 		}),
-		detect.HTML: html.New(htmlOptions(cfg)),
-		detect.EML:  mailSanitizer(cfg),
-		detect.PDF:  pdf.New(pdfOptions(cfg)),
-		detect.DOCX: office,
-		detect.DOCM: office,
-		detect.XLSX: office,
-		detect.XLSM: office,
-		detect.PPTX: office,
-		detect.PPTM: office,
-		detect.DOC:  legacy,
-		detect.XLS:  legacy,
-		detect.PPT:  legacy,
-		detect.RTF:  rtf.New(rtfOptions(cfg)),
+		detect.HTML:   html.New(htmlOptions(cfg)),
+		detect.EML:    mailSanitizer(cfg),
+		detect.PDF:    pdf.New(pdfOptions(cfg)),
+		detect.DOCX:   office,
+		detect.DOCM:   office,
+		detect.XLSX:   office,
+		detect.XLSM:   office,
+		detect.PPTX:   office,
+		detect.PPTM:   office,
+		detect.DOC:    legacy,
+		detect.XLS:    legacy,
+		detect.PPT:    legacy,
+		detect.RTF:    rtf.New(rtfOptions(cfg)),
+		detect.ZIP:    arc,
+		detect.GZIP:   arc,
+		detect.TAR:    arc,
+		detect.SevenZ: arc,
+		detect.LZH:    arc,
+		detect.BZIP2:  arc,
+		detect.XZ:     arc,
 	}
 }
 
