@@ -262,6 +262,7 @@ var DefaultActions = map[string]string{
 	"pdf": "sanitize", "rtf": "sanitize",
 	"docx": "sanitize", "docm": "sanitize", "xlsx": "sanitize", "xlsm": "sanitize",
 	"pptx": "sanitize", "pptm": "sanitize", "doc": "sanitize", "xls": "sanitize", "ppt": "sanitize",
+	"odt": "sanitize", "ods": "sanitize", "odp": "sanitize",
 	"jpeg": "sanitize", "png": "sanitize", "gif": "sanitize", "bmp": "sanitize",
 	"tiff": "sanitize", "webp": "sanitize",
 	"zip": "sanitize", "gzip": "sanitize", "tar": "sanitize", "7z": "sanitize", "lzh": "sanitize",

@@ -8,6 +8,7 @@ import (
 	"github.com/mugai-project/mugai/formats/csv"
 	"github.com/mugai-project/mugai/formats/html"
 	"github.com/mugai-project/mugai/formats/mail"
+	"github.com/mugai-project/mugai/formats/odf"
 	"github.com/mugai-project/mugai/formats/ooxml"
 	"github.com/mugai-project/mugai/formats/pdf"
 	"github.com/mugai-project/mugai/formats/text"
@@ -32,6 +33,7 @@ func newEngine(cfg *policy.Config, log *slog.Logger) *sanitize.Engine {
 // policy.unsupported even when the policy allows it.
 func sanitizers(cfg *policy.Config) map[sanitize.Kind]sanitize.Sanitizer {
 	office := ooxml.New(officeOptions(cfg))
+	odfs := odf.New(odf.Options{StripHyperlinks: cfg.Office.Hyperlinks == "strip"})
 	return map[sanitize.Kind]sanitize.Sanitizer{
 		detect.Text: text.New(text.Options{}),
 		detect.CSV: csv.New(csv.Options{
@@ -47,6 +49,9 @@ func sanitizers(cfg *policy.Config) map[sanitize.Kind]sanitize.Sanitizer {
 		detect.XLSM: office,
 		detect.PPTX: office,
 		detect.PPTM: office,
+		detect.ODT:  odfs,
+		detect.ODS:  odfs,
+		detect.ODP:  odfs,
 	}
 }
 
