@@ -142,12 +142,28 @@ type PDF struct {
 	Links string `toml:"links"`
 }
 
-// Office configures the Office sanitizer.
+// Office configures the Office sanitizers (OOXML and ODF).
 type Office struct {
 	// Hyperlinks: "keep" (default) keeps http, https and mailto hyperlinks;
 	// "strip" removes them all (the text stays).
 	Hyperlinks string `toml:"hyperlinks"`
+	// XLSX says how Excel workbooks (xlsx, xlsm) allowed as "sanitize" are
+	// handled: "sanitize" (default) rebuilds the package from an allow-list
+	// of parts, keeping charts, drawings and comments; "rebuild" writes a
+	// fresh workbook holding only cell values, number formats, basic
+	// styles, merged cells, column widths and sheet names.
+	XLSX string `toml:"xlsx"`
+	// KeepFormulas: with xlsx = "rebuild", write formulas too (default
+	// false: only their cached values). DDE, command and external-reference
+	// formulas are removed either way.
+	KeepFormulas bool `toml:"keep_formulas"`
 }
+
+// Values of Office.XLSX.
+const (
+	XLSXSanitize = "sanitize"
+	XLSXRebuild  = "rebuild"
+)
 
 // Mail configures the mail sanitizer.
 type Mail struct {
@@ -288,7 +304,7 @@ func Default() *Config {
 		CSV:     CSV{Formulas: FormulasNeutralize},
 		Mail:    Mail{Mode: MailSanitize, Prefer: PreferText, Notice: NoticeBottom, Charset: CharsetUTF8},
 		PDF:     PDF{Links: "keep"},
-		Office:  Office{Hyperlinks: "keep"},
+		Office:  Office{Hyperlinks: "keep", XLSX: XLSXSanitize},
 		SMTP: SMTP{
 			Listen:         "127.0.0.1:2525",
 			Networks:       []string{"127.0.0.0/8", "::1/128"},
@@ -429,6 +445,10 @@ func (c *Config) validate() []*Error {
 	}
 	oneOf("pdf.links", c.PDF.Links, "keep", "remove")
 	oneOf("office.hyperlinks", c.Office.Hyperlinks, "keep", "strip")
+	oneOf("office.xlsx", c.Office.XLSX, XLSXSanitize, XLSXRebuild)
+	if c.Office.KeepFormulas && c.Office.XLSX != XLSXRebuild {
+		bad("office.keep_formulas", "applies only with office.xlsx = %q", XLSXRebuild)
+	}
 	oneOf("mail.mode", c.Mail.Mode, MailSanitize, MailText)
 	oneOf("mail.prefer", c.Mail.Prefer, PreferText, PreferHTML)
 	oneOf("mail.notice", c.Mail.Notice, NoticeBottom, NoticeTop)

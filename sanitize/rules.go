@@ -118,6 +118,10 @@ var RuleTable = []RuleInfo{
 	{"text.invalid", "どの文字コードでも読めないバイトを置き換えました", "bytes invalid in every plausible charset were replaced"},
 	{"verify.failed", "無害化後の再検査で問題が見つかったため通過させません", "the re-scan of the sanitized output failed"},
 	{"verify.risk", "検査モード: 危険な要素が含まれているため通過させません", "verify mode: risk factors were found"},
+	{"xlsx.dde", "DDE・コマンド実行・外部参照の数式を削除しました(値は残しています)", "DDE, command and external-reference formulas were removed (their values stay)"},
+	{"xlsx.formula", "数式を計算結果の値に置き換えました", "formulas were replaced by their calculated values"},
+	{"xlsx.part", "新しいブックに引き継がない部品(マクロ、外部リンク、埋め込みオブジェクト等)を削除しました", "parts not carried into the new workbook (macros, external links, embedded objects, …) were removed"},
+	{"xlsx.rebuild", "セルの値と基本的な書式だけで新しいブックを作り直しました", "the workbook was rebuilt from cell values and basic formatting"},
 }
 
 // DescribeRule returns the explanation of a rule in lang ("ja" or "en"); an

@@ -12,6 +12,7 @@ import (
 	"github.com/mugai-project/mugai/formats/ooxml"
 	"github.com/mugai-project/mugai/formats/pdf"
 	"github.com/mugai-project/mugai/formats/text"
+	"github.com/mugai-project/mugai/formats/xlsx"
 	"github.com/mugai-project/mugai/policy"
 	"github.com/mugai-project/mugai/sanitize"
 	"github.com/mugai-project/mugai/sanitize/detect"
@@ -34,7 +35,7 @@ func newEngine(cfg *policy.Config, log *slog.Logger) *sanitize.Engine {
 func sanitizers(cfg *policy.Config) map[sanitize.Kind]sanitize.Sanitizer {
 	office := ooxml.New(officeOptions(cfg))
 	odfs := odf.New(odf.Options{StripHyperlinks: cfg.Office.Hyperlinks == "strip"})
-	return map[sanitize.Kind]sanitize.Sanitizer{
+	m := map[sanitize.Kind]sanitize.Sanitizer{
 		detect.Text: text.New(text.Options{}),
 		detect.CSV: csv.New(csv.Options{
 			KeepFormulas:   cfg.CSV.Formulas == policy.FormulasKeep,
@@ -53,6 +54,12 @@ func sanitizers(cfg *policy.Config) map[sanitize.Kind]sanitize.Sanitizer {
 		detect.ODS:  odfs,
 		detect.ODP:  odfs,
 	}
+	if cfg.Office.XLSX == policy.XLSXRebuild {
+		// The rebuilt workbook is XLSX; its re-scan is a rebuild again.
+		rb := xlsx.New(xlsx.Options{KeepFormulas: cfg.Office.KeepFormulas, TmpDir: cfg.TempDir})
+		m[detect.XLSX], m[detect.XLSM] = rb, rb
+	}
+	return m
 }
 
 // mailSanitizer builds the mail sanitizer; its mode follows the policy's
