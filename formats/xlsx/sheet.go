@@ -62,6 +62,7 @@ func (j *job) copySheet(sh sheet) error {
 		text      []string // element names whose text we collect: "v", "f"
 		merges    int
 		inData    bool
+		widths    []colWidth
 	)
 	var buf strings.Builder
 	for n := 0; ; n++ {
@@ -82,6 +83,10 @@ func (j *job) copySheet(sh sheet) error {
 			switch t.Name.Local {
 			case "sheetData":
 				inData = true
+				for _, c := range widths {
+					_ = sw.SetColWidth(c.lo, c.hi, c.w) // a width excelize refuses is dropped
+				}
+				widths = nil
 			case "col":
 				if inData {
 					continue
@@ -89,7 +94,14 @@ func (j *job) copySheet(sh sheet) error {
 				lo, hi := atoi(attrOf(t, "min")), atoi(attrOf(t, "max"))
 				w, err := strconv.ParseFloat(attrOf(t, "width"), 64)
 				if err == nil && lo >= 1 && hi >= lo && hi <= excelize.MaxColumns && w > 0 && w <= 255 {
-					_ = sw.SetColWidth(lo, hi, w) // a width excelize refuses is dropped
+					// Adjacent ranges of one width become one: excelize
+					// writes a range column by column, and setting
+					// thousands of single columns again is quadratic.
+					if n := len(widths); n > 0 && widths[n-1].hi+1 == lo && widths[n-1].w == w {
+						widths[n-1].hi = hi
+					} else if n == 0 || lo > widths[n-1].hi {
+						widths = append(widths, colWidth{lo, hi, w})
+					}
 				}
 			case "row":
 				if !inData {
@@ -199,6 +211,11 @@ func (j *job) copySheet(sh sheet) error {
 		return fmt.Errorf("xlsx: %s: %v: %w", sh.name, err, sanitize.ErrMalformed)
 	}
 	return nil
+}
+
+type colWidth struct {
+	lo, hi int
+	w      float64
 }
 
 func needsExcelize(cells []cell) bool {
