@@ -31,6 +31,10 @@ png = "verify"
 
 [html]
 links = "defang"
+
+[office]
+xlsx = "rebuild"
+keep_formulas = true
 `
 	c, err := Parse("p.toml", []byte(src))
 	if err != nil {
@@ -53,6 +57,12 @@ links = "defang"
 	if c.HTML.Links != LinksDefang {
 		t.Errorf("html.links = %q", c.HTML.Links)
 	}
+	if c.Office.XLSX != XLSXRebuild || !c.Office.KeepFormulas {
+		t.Errorf("office = %+v", c.Office)
+	}
+	if d := Default(); d.Office.XLSX != XLSXSanitize || d.Mode("odt") != sanitize.ModeSanitize || d.Mode("ods") != sanitize.ModeSanitize || d.Mode("odp") != sanitize.ModeSanitize {
+		t.Errorf("defaults: office %+v, odt %v", d.Office, d.Mode("odt"))
+	}
 }
 
 func TestParseErrors(t *testing.T) {
@@ -70,6 +80,8 @@ func TestParseErrors(t *testing.T) {
 		{"all at once", "lang = \"fr\"\n[limits]\nmax_depth = 0\nmax_ratio = -1\n[actions]\npe = \"sanitize\"\nfoo = \"block\"\ntext = \"scrub\"\n[html]\nlinks = \"click\"\n",
 			[]string{"p.toml:1: lang:", "p.toml:3: limits.max_depth", "p.toml:4: limits.max_ratio", "p.toml:6: actions.pe: type \"pe\" can only be blocked",
 				"p.toml:7: actions.foo: unknown type", "p.toml:8: actions.text: unknown action", "p.toml:10: html.links"}},
+		{"office", "[office]\nxlsx = \"rebuild!\"\n", []string{"p.toml:2: office.xlsx"}},
+		{"keep_formulas without rebuild", "[office]\nkeep_formulas = true\n", []string{"p.toml:2: office.keep_formulas"}},
 		{"spool over input", "[limits]\nmax_input = \"1MB\"\nspool_memory = \"2MB\"\n", []string{"p.toml:3: limits.spool_memory"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
