@@ -216,8 +216,7 @@ func (ft *filter) start(se xml.StartElement) {
 			ft.j.find(RuleMacro, ft.part, sanitize.Removed, name+" attribute "+a.Name.Local)
 			continue
 		}
-		switch a.Name.Local {
-		case "formula", "expression", "condition", "base-cell-address", "cell-range-address", "target-range-address":
+		if formulaAttr(a) {
 			if rule := badFormula(a.Value); rule != "" {
 				ft.j.find(rule, ft.part, sanitize.Removed, name+" attribute "+a.Name.Local)
 				continue
@@ -245,6 +244,24 @@ func scriptURL(v string) bool {
 	l := strings.ToLower(strings.TrimSpace(v))
 	for _, p := range []string{"vnd.sun.star.script:", "macro:", "javascript:", "vbscript:", "service:", "vnd.sun.star.basic:"} {
 		if strings.HasPrefix(l, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// formulaAttr reports whether an attribute holds a formula or an address
+// that can carry one: by its name, or by a formula namespace prefix
+// (of:, oooc:, msoxl:, ooow:) or a leading = in its value, whatever the
+// attribute is called.
+func formulaAttr(a xml.Attr) bool {
+	switch a.Name.Local {
+	case "formula", "expression", "condition", "base-cell-address", "cell-range-address", "target-range-address":
+		return true
+	}
+	v := strings.ToLower(strings.TrimSpace(a.Value))
+	for _, p := range []string{"of:", "oooc:", "msoxl:", "ooow:", "="} {
+		if strings.HasPrefix(v, p) {
 			return true
 		}
 	}
