@@ -216,6 +216,14 @@ func (ft *filter) start(se xml.StartElement) {
 			ft.j.find(RuleMacro, ft.part, sanitize.Removed, name+" attribute "+a.Name.Local)
 			continue
 		}
+		if (a.Name.Local == "url" || a.Name.Local == "href") && auri != nsXLink {
+			// A URL outside XLink (text:url of a bibliography entry, …):
+			// the hyperlink rules apply.
+			if rule, detail := ft.j.hyperlink(a.Value); rule != "" && strings.TrimSpace(a.Value) != "" {
+				ft.j.find(rule, ft.part, sanitize.Removed, name+" attribute "+a.Name.Local+": "+detail)
+				continue
+			}
+		}
 		if formulaAttr(a) {
 			if rule := badFormula(a.Value); rule != "" {
 				ft.j.find(rule, ft.part, sanitize.Removed, name+" attribute "+a.Name.Local)
