@@ -62,4 +62,3 @@ func TestLibreOfficeWritten(t *testing.T) {
 		})
 	}
 }
-
