@@ -244,7 +244,7 @@ func (j *job) mimetype() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	mt := string(b)
+	mt := strings.TrimSpace(string(b))
 	if kindOf(mt) == "" || (j.it.Kind != "" && kindOf(mt) != j.it.Kind) {
 		return "", fmt.Errorf("odf: mimetype %q does not match %s: %w", mt, j.it.Kind, sanitize.ErrUnsupported)
 	}
@@ -253,7 +253,7 @@ func (j *job) mimetype() (string, error) {
 
 func kindOf(mt string) sanitize.Kind {
 	switch mt {
-	case "application/vnd.oasis.opendocument.text", "application/vnd.oasis.opendocument.text-template":
+	case "application/vnd.oasis.opendocument.text", "application/vnd.oasis.opendocument.text-template", "application/vnd.oasis.opendocument.text-master":
 		return detect.ODT
 	case "application/vnd.oasis.opendocument.spreadsheet", "application/vnd.oasis.opendocument.spreadsheet-template":
 		return detect.ODS
