@@ -283,11 +283,21 @@ func (c *Config) Rasterizes() bool {
 	return c.Actions[string(detect.PDF)] == Rasterize || len(c.PDF.RasterizeSenders) > 0
 }
 
-// Office configures the Office sanitizers.
+// Office configures the Office sanitizers (OOXML, ODF and legacy).
 type Office struct {
 	// Hyperlinks: "keep" (default) keeps http, https and mailto hyperlinks;
 	// "strip" removes them all (the text stays).
 	Hyperlinks string `toml:"hyperlinks"`
+	// XLSX says how Excel workbooks (xlsx, xlsm) allowed as "sanitize" are
+	// handled: "sanitize" (default) rebuilds the package from an allow-list
+	// of parts, keeping charts, drawings and comments; "rebuild" writes a
+	// fresh workbook holding only cell values, number formats, basic
+	// styles, merged cells, column widths and sheet names.
+	XLSX string `toml:"xlsx"`
+	// KeepFormulas: with xlsx = "rebuild", write formulas too (default
+	// false: only their cached values). DDE, command and external-reference
+	// formulas are removed either way.
+	KeepFormulas bool `toml:"keep_formulas"`
 	// LegacyConverter names the LibreOffice executable ("soffice" or a
 	// path) that converts legacy doc/xls/ppt files with macros, embedded
 	// objects or other active content to docx/xlsx/pptx, which are then
@@ -308,6 +318,12 @@ type RTF struct {
 	// only; "text" converts the RTF to plain text.
 	Mode string `toml:"mode"`
 }
+
+// Values of Office.XLSX.
+const (
+	XLSXSanitize = "sanitize"
+	XLSXRebuild  = "rebuild"
+)
 
 // Mail configures the mail sanitizer.
 type Mail struct {
@@ -426,6 +442,7 @@ var DefaultActions = map[string]string{
 	"pdf": "sanitize", "rtf": "sanitize",
 	"docx": "sanitize", "docm": "sanitize", "xlsx": "sanitize", "xlsm": "sanitize",
 	"pptx": "sanitize", "pptm": "sanitize", "doc": "sanitize", "xls": "sanitize", "ppt": "sanitize",
+	"odt": "sanitize", "ods": "sanitize", "odp": "sanitize",
 	"jpeg": "sanitize", "png": "sanitize", "gif": "sanitize", "bmp": "sanitize",
 	"tiff": "sanitize", "webp": "sanitize",
 	"zip": "sanitize", "gzip": "sanitize", "tar": "sanitize", "7z": "sanitize", "lzh": "sanitize",
@@ -452,7 +469,7 @@ func Default() *Config {
 		CSV:     CSV{Formulas: FormulasNeutralize},
 		Mail:    Mail{Mode: MailSanitize, Prefer: PreferText, Notice: NoticeBottom, Charset: CharsetUTF8},
 		PDF:     PDF{Links: "keep", Attachments: "remove", Renderer: "pdftoppm", RasterPixels: 2000, RasterMaxPages: 200, RasterTimeout: Duration(time.Minute), Sandbox: "auto"},
-		Office:  Office{Hyperlinks: "keep", LegacyTimeout: Duration(2 * time.Minute), LegacySandbox: "auto"},
+		Office:  Office{Hyperlinks: "keep", LegacyTimeout: Duration(2 * time.Minute), LegacySandbox: "auto", XLSX: XLSXSanitize},
 		RTF:     RTF{Mode: "sanitize"},
 		SMTP: SMTP{
 			Listen:             "127.0.0.1:2525",
@@ -653,6 +670,10 @@ func (c *Config) validate() []*Error {
 		}
 	}
 	oneOf("rtf.mode", c.RTF.Mode, "sanitize", "text")
+	oneOf("office.xlsx", c.Office.XLSX, XLSXSanitize, XLSXRebuild)
+	if c.Office.KeepFormulas && c.Office.XLSX != XLSXRebuild {
+		bad("office.keep_formulas", "applies only with office.xlsx = %q", XLSXRebuild)
+	}
 	oneOf("mail.mode", c.Mail.Mode, MailSanitize, MailText)
 	oneOf("mail.prefer", c.Mail.Prefer, PreferText, PreferHTML)
 	oneOf("mail.notice", c.Mail.Notice, NoticeBottom, NoticeTop)

@@ -32,6 +32,10 @@ png = "verify"
 
 [html]
 links = "defang"
+
+[office]
+xlsx = "rebuild"
+keep_formulas = true
 `
 	c, err := Parse("p.toml", []byte(src))
 	if err != nil {
@@ -54,6 +58,12 @@ links = "defang"
 	if c.HTML.Links != LinksDefang {
 		t.Errorf("html.links = %q", c.HTML.Links)
 	}
+	if c.Office.XLSX != XLSXRebuild || !c.Office.KeepFormulas {
+		t.Errorf("office = %+v", c.Office)
+	}
+	if d := Default(); d.Office.XLSX != XLSXSanitize || d.Mode("odt") != sanitize.ModeSanitize || d.Mode("ods") != sanitize.ModeSanitize || d.Mode("odp") != sanitize.ModeSanitize {
+		t.Errorf("defaults: office %+v, odt %v", d.Office, d.Mode("odt"))
+	}
 }
 
 func TestParseErrors(t *testing.T) {
@@ -75,6 +85,8 @@ func TestParseErrors(t *testing.T) {
 		{"scan required without clamd", "[scan]\nrequired = true\n", []string{"p.toml:2: scan.required"}},
 		{"legacy converter missing", "[office]\nlegacy_converter = \"mugai-no-such-soffice\"\nlegacy_sandbox = \"jail\"\n[rtf]\nmode = \"pdf\"\n",
 			[]string{"p.toml:2: office.legacy_converter: \"mugai-no-such-soffice\" is not installed", "p.toml:3: office.legacy_sandbox", "p.toml:5: rtf.mode"}},
+		{"office", "[office]\nxlsx = \"rebuild!\"\n", []string{"p.toml:2: office.xlsx"}},
+		{"keep_formulas without rebuild", "[office]\nkeep_formulas = true\n", []string{"p.toml:2: office.keep_formulas"}},
 		{"spool over input", "[limits]\nmax_input = \"1MB\"\nspool_memory = \"2MB\"\n", []string{"p.toml:3: limits.spool_memory"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

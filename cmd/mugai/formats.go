@@ -11,11 +11,13 @@ import (
 	"github.com/mugai-project/mugai/formats/csv"
 	"github.com/mugai-project/mugai/formats/html"
 	"github.com/mugai-project/mugai/formats/mail"
+	"github.com/mugai-project/mugai/formats/odf"
 	"github.com/mugai-project/mugai/formats/ole"
 	"github.com/mugai-project/mugai/formats/ooxml"
 	"github.com/mugai-project/mugai/formats/pdf"
 	"github.com/mugai-project/mugai/formats/rtf"
 	"github.com/mugai-project/mugai/formats/text"
+	"github.com/mugai-project/mugai/formats/xlsx"
 	"github.com/mugai-project/mugai/policy"
 	"github.com/mugai-project/mugai/sanitize"
 	"github.com/mugai-project/mugai/sanitize/detect"
@@ -72,7 +74,8 @@ func sanitizers(cfg *policy.Config) map[sanitize.Kind]sanitize.Sanitizer {
 	office := ooxml.New(officeOptions(cfg))
 	legacy := ole.New(legacyOptions(cfg))
 	arc := archive.New(archive.Options{Lang: cfg.Lang})
-	return map[sanitize.Kind]sanitize.Sanitizer{
+	odfs := odf.New(odf.Options{StripHyperlinks: cfg.Office.Hyperlinks == "strip"})
+	m := map[sanitize.Kind]sanitize.Sanitizer{
 		detect.Text: text.New(text.Options{}),
 		detect.CSV: csv.New(csv.Options{
 			KeepFormulas:   cfg.CSV.Formulas == policy.FormulasKeep,
@@ -98,7 +101,16 @@ func sanitizers(cfg *policy.Config) map[sanitize.Kind]sanitize.Sanitizer {
 		detect.LZH:    arc,
 		detect.BZIP2:  arc,
 		detect.XZ:     arc,
+		detect.ODT:    odfs,
+		detect.ODS:    odfs,
+		detect.ODP:    odfs,
 	}
+	if cfg.Office.XLSX == policy.XLSXRebuild {
+		// The rebuilt workbook is XLSX; its re-scan is a rebuild again.
+		rb := xlsx.New(xlsx.Options{KeepFormulas: cfg.Office.KeepFormulas, TmpDir: cfg.TempDir})
+		m[detect.XLSX], m[detect.XLSM] = rb, rb
+	}
+	return m
 }
 
 // mailSanitizer builds the mail sanitizer; its mode follows the policy's

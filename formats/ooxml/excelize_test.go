@@ -1,11 +1,3 @@
-//go:build excelize
-
-// This oracle needs github.com/xuri/excelize/v2, which go.mod does not
-// require yet. Run it with a module file that adds it:
-//
-//	cp go.mod go.sum /tmp/exz/ && go get -modfile=/tmp/exz/go.mod github.com/xuri/excelize/v2@v2.10.1
-//	go test -modfile=/tmp/exz/go.mod -tags excelize -run Excelize ./formats/ooxml/
-
 package ooxml
 
 import (

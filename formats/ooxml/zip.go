@@ -36,55 +36,93 @@ type pkg struct {
 // sizes and ratios. A structural problem is returned as a blocking finding;
 // an unreadable package as an error.
 func openPackage(it *sanitize.Item, opt *Options) (*pkg, []sanitize.Finding, error) {
+	return openZip(it, opt.MaxPartSize, ooxmlZipRules)
+}
+
+// ZipRules name the rules and the error prefix a zip-based format reports
+// its structural problems under.
+type ZipRules struct {
+	Prefix    string // error prefix: "ooxml", "odf"
+	Zip       string // directory and local headers disagree, overlaps
+	Path      string // unsafe entry name
+	Duplicate string // two names equal ignoring case
+	Bomb      string // expands beyond the ratio limit
+}
+
+var ooxmlZipRules = ZipRules{Prefix: "ooxml", Zip: RuleZip, Path: RulePath, Duplicate: RuleDuplicate, Bomb: RuleBomb}
+
+// Package is a zip package opened and checked by OpenZip.
+type Package struct {
+	Files []*zip.File          // entries (directories left out), in directory order
+	ByKey map[string]*zip.File // lower-case name → entry
+}
+
+// OpenZip opens it.Src as a zip package with the checks and limits this
+// package applies to OOXML (see the package documentation, "Reading"):
+// MaxParts entries, maxPartSize expanded bytes per entry by declaration,
+// MaxRatio, safe and unique names, local headers agreeing with the central
+// directory, no overlaps. Structural problems come back as blocking
+// findings under rules; an unreadable zip as an error wrapping
+// sanitize.ErrMalformed (or ErrEncrypted, ErrTooLarge). Reading an entry's
+// bytes is the caller's business: charge them with it.ExpandLimit.
+func OpenZip(it *sanitize.Item, maxPartSize int64, rules ZipRules) (*Package, []sanitize.Finding, error) {
+	p, fs, err := openZip(it, maxPartSize, rules)
+	if p == nil {
+		return nil, fs, err
+	}
+	return &Package{Files: p.files, ByKey: p.byKey}, fs, err
+}
+
+func openZip(it *sanitize.Item, maxPartSize int64, zr ZipRules) (*pkg, []sanitize.Finding, error) {
 	src, size := it.Src, it.Src.Size()
-	recs, fs, err := readDirectory(src, size, it.Limits.MaxParts)
+	recs, fs, err := readDirectory(src, size, it.Limits.MaxParts, zr)
 	if err != nil || len(fs) > 0 {
 		return nil, fs, err
 	}
-	zr, err := zip.NewReader(src, size)
+	zrd, err := zip.NewReader(src, size)
 	if err != nil {
-		return nil, nil, fmt.Errorf("ooxml: zip: %v: %w", err, sanitize.ErrMalformed)
+		return nil, nil, fmt.Errorf("%s: zip: %v: %w", zr.Prefix, err, sanitize.ErrMalformed)
 	}
-	if len(zr.File) != len(recs) {
-		return nil, []sanitize.Finding{block(RuleZip, "", "central directory entry count disagrees")}, nil
+	if len(zrd.File) != len(recs) {
+		return nil, []sanitize.Finding{block(zr.Zip, "", "central directory entry count disagrees")}, nil
 	}
-	p := &pkg{zr: zr, byKey: make(map[string]*zip.File, len(zr.File))}
+	p := &pkg{zr: zrd, byKey: make(map[string]*zip.File, len(zrd.File))}
 	type span struct{ start, end uint64 }
 	spans := make([]span, 0, len(recs))
-	for i, f := range zr.File {
+	for i, f := range zrd.File {
 		rec := recs[i]
 		if rec.name != f.Name {
-			return nil, []sanitize.Finding{block(RuleZip, f.Name, "central directory disagrees with archive/zip")}, nil
+			return nil, []sanitize.Finding{block(zr.Zip, f.Name, "central directory disagrees with archive/zip")}, nil
 		}
 		if msg := badName(f.Name); msg != "" {
-			fs = append(fs, block(RulePath, f.Name, msg))
+			fs = append(fs, block(zr.Path, f.Name, msg))
 			continue
 		}
 		if f.Flags&1 != 0 {
-			return nil, nil, fmt.Errorf("ooxml: %s: %w", f.Name, sanitize.ErrEncrypted)
+			return nil, nil, fmt.Errorf("%s: %s: %w", zr.Prefix, f.Name, sanitize.ErrEncrypted)
 		}
 		end, msg := checkLocal(src, size, rec)
 		if msg != "" {
-			fs = append(fs, block(RuleZip, f.Name, msg))
+			fs = append(fs, block(zr.Zip, f.Name, msg))
 			continue
 		}
 		spans = append(spans, span{rec.hdrOffset, end})
 		if strings.HasSuffix(f.Name, "/") {
 			if f.UncompressedSize64 != 0 {
-				fs = append(fs, block(RuleZip, f.Name, "directory entry with content"))
+				fs = append(fs, block(zr.Zip, f.Name, "directory entry with content"))
 			}
 			continue
 		}
 		key := lowerASCII(f.Name)
 		if _, dup := p.byKey[key]; dup {
-			fs = append(fs, block(RuleDuplicate, f.Name, "two entries with the same name (ignoring case)"))
+			fs = append(fs, block(zr.Duplicate, f.Name, "two entries with the same name (ignoring case)"))
 			continue
 		}
-		if f.UncompressedSize64 > uint64(opt.MaxPartSize) {
-			return nil, nil, fmt.Errorf("ooxml: %s: %d bytes expanded, limit %d: %w", f.Name, f.UncompressedSize64, opt.MaxPartSize, sanitize.ErrTooLarge)
+		if f.UncompressedSize64 > uint64(maxPartSize) {
+			return nil, nil, fmt.Errorf("%s: %s: %d bytes expanded, limit %d: %w", zr.Prefix, f.Name, f.UncompressedSize64, maxPartSize, sanitize.ErrTooLarge)
 		}
 		if f.UncompressedSize64 > ratioFloor && f.UncompressedSize64 > uint64(it.Limits.MaxRatio)*max(f.CompressedSize64, 1) {
-			fs = append(fs, block(RuleBomb, f.Name, fmt.Sprintf("expands %d times", f.UncompressedSize64/max(f.CompressedSize64, 1))))
+			fs = append(fs, block(zr.Bomb, f.Name, fmt.Sprintf("expands %d times", f.UncompressedSize64/max(f.CompressedSize64, 1))))
 			continue
 		}
 		p.byKey[key] = f
@@ -101,7 +139,7 @@ func openPackage(it *sanitize.Item, opt *Options) (*pkg, []sanitize.Finding, err
 	})
 	for i := 1; i < len(spans); i++ {
 		if spans[i].start < spans[i-1].end {
-			fs = append(fs, block(RuleZip, "", "entries overlap"))
+			fs = append(fs, block(zr.Zip, "", "entries overlap"))
 			break
 		}
 	}
@@ -147,10 +185,10 @@ func badName(n string) string {
 // readDirectory finds the end of central directory record the way
 // archive/zip does (the last signature in the final 64 KiB + 22 bytes), bounds
 // its entry count by maxParts and reads every record.
-func readDirectory(r io.ReaderAt, size int64, maxParts int) ([]cdRecord, []sanitize.Finding, error) {
+func readDirectory(r io.ReaderAt, size int64, maxParts int, zr ZipRules) ([]cdRecord, []sanitize.Finding, error) {
 	const eocdLen = 22
 	malformed := func(msg string) ([]cdRecord, []sanitize.Finding, error) {
-		return nil, nil, fmt.Errorf("ooxml: zip: %s: %w", msg, sanitize.ErrMalformed)
+		return nil, nil, fmt.Errorf("%s: zip: %s: %w", zr.Prefix, msg, sanitize.ErrMalformed)
 	}
 	n := min(size, 65535+eocdLen)
 	if n < eocdLen {
@@ -158,7 +196,7 @@ func readDirectory(r io.ReaderAt, size int64, maxParts int) ([]cdRecord, []sanit
 	}
 	tail := make([]byte, n)
 	if _, err := r.ReadAt(tail, size-n); err != nil && err != io.EOF {
-		return nil, nil, fmt.Errorf("ooxml: %w", err)
+		return nil, nil, fmt.Errorf("%s: %w", zr.Prefix, err)
 	}
 	p := bytes.LastIndex(tail, []byte("PK\x05\x06"))
 	for p >= 0 && p+eocdLen > len(tail) {
@@ -201,7 +239,7 @@ func readDirectory(r io.ReaderAt, size int64, maxParts int) ([]cdRecord, []sanit
 	}
 	dir := make([]byte, dirSize)
 	if _, err := r.ReadAt(dir, int64(dirOff)); err != nil && err != io.EOF {
-		return nil, nil, fmt.Errorf("ooxml: %w", err)
+		return nil, nil, fmt.Errorf("%s: %w", zr.Prefix, err)
 	}
 	recs := make([]cdRecord, 0, count)
 	for len(dir) >= 46 && string(dir[:4]) == "PK\x01\x02" {
@@ -250,7 +288,7 @@ func readDirectory(r io.ReaderAt, size int64, maxParts int) ([]cdRecord, []sanit
 		dir = dir[total:]
 	}
 	if uint64(len(recs)) != count {
-		return nil, []sanitize.Finding{block(RuleZip, "", "central directory entry count disagrees")}, nil
+		return nil, []sanitize.Finding{block(zr.Zip, "", "central directory entry count disagrees")}, nil
 	}
 	return recs, nil, nil
 }
