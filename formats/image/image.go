@@ -1,0 +1,362 @@
+package image
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"image/color"
+	"image/gif"
+	"image/jpeg"
+	"image/png"
+	"io"
+	"strings"
+
+	"golang.org/x/image/bmp"
+	"golang.org/x/image/tiff"
+	"golang.org/x/image/webp"
+
+	"github.com/mugai-project/mugai/sanitize"
+	"github.com/mugai-project/mugai/sanitize/detect"
+)
+
+// Rule IDs this package emits.
+const (
+	RuleLimit       = "image.limit"       // dimensions, pixels or frames over the limit: blocked before decoding
+	RuleMetadata    = "image.metadata"    // EXIF, XMP, IPTC, ICC, comments, text chunks: removed
+	RuleTrailing    = "image.trailing"    // bytes after the end marker (polyglots, appended files): removed
+	RuleFrames      = "image.frames"      // frames or pages the re-encoder cannot keep: removed
+	RuleConverted   = "image.converted"   // re-encoded in another format (WebP → PNG)
+	RuleOrientation = "image.orientation" // the orientation tag was applied to the pixels
+	RuleSVG         = "image.svg"         // SVG is script-capable markup: blocked
+)
+
+// Defaults for Options.
+const (
+	DefaultMaxSide     = 20000
+	DefaultMaxPixels   = 40_000_000
+	DefaultMaxFrames   = 1000
+	DefaultJPEGQuality = 90
+)
+
+// Options configure the image Sanitizer. The zero value of each field means
+// its default.
+type Options struct {
+	// MaxWidth and MaxHeight cap each side of the canvas and of every frame,
+	// in pixels. Default DefaultMaxSide.
+	MaxWidth, MaxHeight int
+	// MaxPixels caps the pixels one image decodes to, all frames of an
+	// animation together. Default DefaultMaxPixels (40 million: an A4 page
+	// scanned at 600 dpi, or a 24-megapixel photo, fit).
+	MaxPixels int64
+	// MaxFrames caps the frames of an animated GIF. Default
+	// DefaultMaxFrames.
+	MaxFrames int
+	// JPEGQuality is the quality (1–100) JPEG images are re-encoded at.
+	// Default DefaultJPEGQuality (90): visually lossless for photos, about
+	// the size of a camera's own output.
+	JPEGQuality int
+}
+
+func (o Options) withDefaults() Options {
+	if o.MaxWidth <= 0 {
+		o.MaxWidth = DefaultMaxSide
+	}
+	if o.MaxHeight <= 0 {
+		o.MaxHeight = DefaultMaxSide
+	}
+	if o.MaxPixels <= 0 {
+		o.MaxPixels = DefaultMaxPixels
+	}
+	if o.MaxFrames <= 0 {
+		o.MaxFrames = DefaultMaxFrames
+	}
+	if o.JPEGQuality <= 0 || o.JPEGQuality > 100 {
+		o.JPEGQuality = DefaultJPEGQuality
+	}
+	return o
+}
+
+// Sanitizer decodes JPEG, PNG, GIF, BMP, TIFF and WebP images within
+// limits and writes them again from their pixels alone. It blocks SVG. It is
+// safe for concurrent use.
+type Sanitizer struct {
+	opt Options
+}
+
+var _ sanitize.Sanitizer = (*Sanitizer)(nil)
+
+// New returns an image Sanitizer.
+func New(opt Options) *Sanitizer { return &Sanitizer{opt: opt.withDefaults()} }
+
+// Kinds lists the kinds the Sanitizer handles, for the format table.
+func Kinds() []detect.Kind {
+	return []detect.Kind{detect.JPEG, detect.PNG, detect.GIF, detect.BMP, detect.TIFF, detect.WEBP, detect.SVG}
+}
+
+// Sanitize implements sanitize.Sanitizer for it.Kind (detected from the
+// content when empty). The result's Kind is PNG for a WebP input, else the
+// input's kind. Structural damage and decoder errors wrap
+// sanitize.ErrMalformed, an animated WebP wraps sanitize.ErrUnsupported;
+// limits are Blocked findings (RuleLimit) found before any pixel is
+// decoded. A decoder panic is recovered here and becomes ErrMalformed.
+func (s *Sanitizer) Sanitize(ctx context.Context, dst io.Writer, it *sanitize.Item) (res sanitize.Result, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			res = sanitize.Result{}
+			err = fmt.Errorf("image: %w: decoder panic: %v", sanitize.ErrMalformed, p)
+		}
+	}()
+	kind := it.Kind
+	if kind == "" {
+		kind = detect.Detect(it.Src, it.Src.Size(), it.Name)
+	}
+	if kind == detect.SVG {
+		res.Findings = append(res.Findings, sanitize.Finding{
+			Rule: RuleSVG, Action: sanitize.Blocked,
+			Detail: "SVG can carry script and external references; no renderer is configured to rasterise it",
+		})
+		return res, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return res, err
+	}
+	src := it.Src
+	size := src.Size()
+	var l layout
+	switch kind {
+	case detect.JPEG:
+		err = scanJPEG(io.NewSectionReader(src, 0, size), &l)
+	case detect.PNG:
+		err = scanPNG(io.NewSectionReader(src, 0, size), &l)
+	case detect.GIF:
+		err = scanGIF(io.NewSectionReader(src, 0, size), &l, s.opt.MaxFrames)
+	case detect.BMP:
+		err = scanBMP(src, size, &l)
+	case detect.TIFF:
+		err = scanTIFF(src, size, &l)
+	case detect.WEBP:
+		err = scanWebP(io.NewSectionReader(src, 0, size), size, &l)
+	default:
+		return res, fmt.Errorf("image: %w: kind %q", sanitize.ErrUnsupported, kind)
+	}
+	if err != nil {
+		return res, s.wrap(ctx, err)
+	}
+	if l.animated {
+		return res, fmt.Errorf("image: %w: animated WebP", sanitize.ErrUnsupported)
+	}
+	if f, ok := s.checkLimits(&l, false); !ok {
+		res.Findings = append(res.Findings, f)
+		return res, nil
+	}
+	if l.truncated {
+		return res, fmt.Errorf("image: %w: pixel data missing", sanitize.ErrMalformed)
+	}
+	// The decoder's own view of the header, before it allocates anything.
+	body := io.NewSectionReader(src, 0, l.end)
+	cfg, err := decodeConfig(kind, io.NewSectionReader(src, 0, l.end))
+	if err != nil {
+		return res, s.wrap(ctx, err)
+	}
+	l.width, l.height = max(l.width, cfg.Width), max(l.height, cfg.Height)
+	l.pixels = max(l.pixels, int64(cfg.Width)*int64(cfg.Height))
+	if f, ok := s.checkLimits(&l, true); !ok {
+		res.Findings = append(res.Findings, f)
+		return res, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return res, err
+	}
+
+	if len(l.metadata) > 0 {
+		res.Findings = append(res.Findings, sanitize.Finding{Rule: RuleMetadata, Where: strings.Join(l.metadata, ", "), Action: sanitize.Removed})
+	}
+	if l.end < size {
+		res.Findings = append(res.Findings, sanitize.Finding{Rule: RuleTrailing, Where: fmt.Sprintf("offset %d", l.end), Action: sanitize.Removed,
+			Detail: fmt.Sprintf("%d bytes after the end of the image", size-l.end)})
+	}
+	if l.extraFrames != "" {
+		res.Findings = append(res.Findings, sanitize.Finding{Rule: RuleFrames, Action: sanitize.Removed, Detail: l.extraFrames})
+	}
+
+	bw := bufio.NewWriterSize(dst, 64<<10)
+	if kind == detect.GIF {
+		err = s.gif(ctx, bw, body)
+	} else {
+		var m image.Image
+		if kind == detect.TIFF {
+			m, err = tiff.Decode(body) // reads through ReaderAt
+		} else {
+			m, err = decode(kind, bufio.NewReaderSize(body, 64<<10))
+		}
+		if err != nil {
+			return res, s.wrap(ctx, err)
+		}
+		if err := ctx.Err(); err != nil {
+			return res, err
+		}
+		if l.orientation >= 2 && l.orientation <= 8 {
+			m = orient(m, l.orientation)
+			res.Findings = append(res.Findings, sanitize.Finding{Rule: RuleOrientation, Action: sanitize.Converted,
+				Detail: fmt.Sprintf("orientation %d applied to the pixels", l.orientation)})
+		}
+		switch kind {
+		case detect.JPEG:
+			err = jpeg.Encode(bw, m, &jpeg.Options{Quality: s.opt.JPEGQuality})
+		case detect.PNG:
+			err = encodePNG(bw, m)
+		case detect.BMP:
+			err = bmp.Encode(bw, compactIfPaletted(m))
+		case detect.TIFF:
+			err = tiff.Encode(bw, compactIfPaletted(m), &tiff.Options{Compression: tiff.Deflate})
+		case detect.WEBP:
+			res.Kind = detect.PNG
+			res.Findings = append(res.Findings, sanitize.Finding{Rule: RuleConverted, Action: sanitize.Converted, Detail: "WebP re-encoded as PNG (no WebP encoder)"})
+			err = encodePNG(bw, m)
+		}
+	}
+	if err == nil {
+		err = bw.Flush()
+	}
+	if err != nil {
+		return res, s.wrap(ctx, err)
+	}
+	return res, nil
+}
+
+// checkLimits compares the layout with the options.
+// Before the decoder's header is read (final false), dimensions the scan did
+// not find are not yet an error.
+func (s *Sanitizer) checkLimits(l *layout, final bool) (sanitize.Finding, bool) {
+	block := func(detail string) (sanitize.Finding, bool) {
+		return sanitize.Finding{Rule: RuleLimit, Action: sanitize.Blocked, Detail: detail}, false
+	}
+	switch {
+	case final && (l.width <= 0 || l.height <= 0):
+		return block(fmt.Sprintf("empty canvas %dx%d", l.width, l.height))
+	case l.width > s.opt.MaxWidth || l.height > s.opt.MaxHeight:
+		return block(fmt.Sprintf("%dx%d exceeds %dx%d", l.width, l.height, s.opt.MaxWidth, s.opt.MaxHeight))
+	case l.frames > s.opt.MaxFrames:
+		return block(fmt.Sprintf("more than %d frames", s.opt.MaxFrames))
+	case l.pixels > s.opt.MaxPixels:
+		return block(fmt.Sprintf("%d pixels exceed %d", l.pixels, s.opt.MaxPixels))
+	}
+	return sanitize.Finding{}, true
+}
+
+// wrap turns an error into the engine's vocabulary: the context's error
+// when it ended, sanitize errors as they are, anything else malformed.
+func (s *Sanitizer) wrap(ctx context.Context, err error) error {
+	if cerr := ctx.Err(); cerr != nil {
+		return fmt.Errorf("image: %w", cerr)
+	}
+	for _, e := range []error{sanitize.ErrTooLarge, sanitize.ErrMalformed, sanitize.ErrUnsupported, sanitize.ErrTimeout} {
+		if errors.Is(err, e) {
+			return err
+		}
+	}
+	return fmt.Errorf("image: %w: %v", sanitize.ErrMalformed, err)
+}
+
+func decodeConfig(kind detect.Kind, r io.Reader) (image.Config, error) {
+	br := bufio.NewReader(r)
+	switch kind {
+	case detect.JPEG:
+		return jpeg.DecodeConfig(br)
+	case detect.PNG:
+		return png.DecodeConfig(br)
+	case detect.GIF:
+		return gif.DecodeConfig(br)
+	case detect.BMP:
+		return bmp.DecodeConfig(br)
+	case detect.TIFF:
+		return tiff.DecodeConfig(r) // reads through ReaderAt when it can
+	case detect.WEBP:
+		return webp.DecodeConfig(br)
+	}
+	return image.Config{}, errors.New("no decoder")
+}
+
+func decode(kind detect.Kind, br *bufio.Reader) (image.Image, error) {
+	switch kind {
+	case detect.JPEG:
+		return jpeg.Decode(br)
+	case detect.PNG:
+		return png.Decode(br)
+	case detect.BMP:
+		return bmp.Decode(br)
+	case detect.WEBP:
+		return webp.Decode(br)
+	}
+	return nil, errors.New("no decoder")
+}
+
+// gif decodes every frame and writes them again with compacted local
+// palettes and no extensions but the frame timing and the loop count.
+func (s *Sanitizer) gif(ctx context.Context, w io.Writer, r io.Reader) error {
+	g, err := gif.DecodeAll(bufio.NewReaderSize(r, 64<<10))
+	if err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	for i, f := range g.Image {
+		g.Image[i] = compactPalette(f)
+	}
+	g.Config.ColorModel = nil // local palettes only
+	g.BackgroundIndex = 0
+	return gif.EncodeAll(w, g)
+}
+
+func encodePNG(w io.Writer, m image.Image) error {
+	enc := png.Encoder{CompressionLevel: png.DefaultCompression}
+	return enc.Encode(w, compactIfPaletted(m))
+}
+
+func compactIfPaletted(m image.Image) image.Image {
+	if p, ok := m.(*image.Paletted); ok {
+		return compactPalette(p)
+	}
+	return m
+}
+
+// compactPalette returns a copy of p whose palette holds only the colours
+// its pixels use, in the order of first use: unused entries of the original
+// palette (a place to hide bytes that survives a naive re-encode) are gone.
+// An index past the palette, which some decoders tolerate, becomes opaque
+// black.
+func compactPalette(p *image.Paletted) *image.Paletted {
+	b := p.Bounds()
+	d := image.NewPaletted(image.Rect(0, 0, b.Dx(), b.Dy()), nil)
+	var remap [256]int16
+	for i := range remap {
+		remap[i] = -1
+	}
+	var pal color.Palette
+	for y := 0; y < b.Dy(); y++ {
+		srow := p.Pix[p.PixOffset(b.Min.X, b.Min.Y+y):][:b.Dx()]
+		drow := d.Pix[y*d.Stride:][:b.Dx()]
+		for x, c := range srow {
+			if remap[c] < 0 {
+				var col color.Color = color.RGBA{A: 0xFF}
+				if int(c) < len(p.Palette) {
+					col = p.Palette[c]
+				}
+				remap[c] = int16(len(pal))
+				pal = append(pal, col)
+			}
+			drow[x] = uint8(remap[c])
+		}
+	}
+	if len(pal) == 0 {
+		pal = color.Palette{color.RGBA{A: 0xFF}}
+	}
+	d.Palette = pal
+	if b.Min != (image.Point{}) {
+		d.Rect = d.Rect.Add(b.Min) // keep a GIF frame's position
+	}
+	return d
+}
