@@ -31,6 +31,10 @@ png = "verify"
 
 [html]
 links = "defang"
+
+[image]
+max_pixels = 1000000
+jpeg_quality = 95
 `
 	c, err := Parse("p.toml", []byte(src))
 	if err != nil {
@@ -53,6 +57,9 @@ links = "defang"
 	if c.HTML.Links != LinksDefang {
 		t.Errorf("html.links = %q", c.HTML.Links)
 	}
+	if c.Image.MaxPixels != 1000000 || c.Image.JPEGQuality != 95 || c.Image.MaxFrames != DefaultImageMaxFrames {
+		t.Errorf("image = %+v", c.Image)
+	}
 }
 
 func TestParseErrors(t *testing.T) {
@@ -71,6 +78,8 @@ func TestParseErrors(t *testing.T) {
 			[]string{"p.toml:1: lang:", "p.toml:3: limits.max_depth", "p.toml:4: limits.max_ratio", "p.toml:6: actions.pe: type \"pe\" can only be blocked",
 				"p.toml:7: actions.foo: unknown type", "p.toml:8: actions.text: unknown action", "p.toml:10: html.links"}},
 		{"spool over input", "[limits]\nmax_input = \"1MB\"\nspool_memory = \"2MB\"\n", []string{"p.toml:3: limits.spool_memory"}},
+		{"image", "[image]\nmax_pixels = 0\nmax_side = 70000\nmax_frames = -1\njpeg_quality = 30\nrenderer = \"rsvg\"\n",
+			[]string{"p.toml:2: image.max_pixels", "p.toml:3: image.max_side", "p.toml:4: image.max_frames", "p.toml:5: image.jpeg_quality", "p.toml:6: image.renderer: unknown key"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Parse("p.toml", []byte(tc.src))

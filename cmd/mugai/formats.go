@@ -7,6 +7,7 @@ import (
 
 	"github.com/mugai-project/mugai/formats/csv"
 	"github.com/mugai-project/mugai/formats/html"
+	"github.com/mugai-project/mugai/formats/image"
 	"github.com/mugai-project/mugai/formats/mail"
 	"github.com/mugai-project/mugai/formats/ooxml"
 	"github.com/mugai-project/mugai/formats/pdf"
@@ -32,6 +33,7 @@ func newEngine(cfg *policy.Config, log *slog.Logger) *sanitize.Engine {
 // policy.unsupported even when the policy allows it.
 func sanitizers(cfg *policy.Config) map[sanitize.Kind]sanitize.Sanitizer {
 	office := ooxml.New(officeOptions(cfg))
+	img := image.New(imageOptions(cfg))
 	return map[sanitize.Kind]sanitize.Sanitizer{
 		detect.Text: text.New(text.Options{}),
 		detect.CSV: csv.New(csv.Options{
@@ -47,6 +49,25 @@ func sanitizers(cfg *policy.Config) map[sanitize.Kind]sanitize.Sanitizer {
 		detect.XLSM: office,
 		detect.PPTX: office,
 		detect.PPTM: office,
+		// Images are re-encoded from their pixels; WebP comes out as PNG.
+		// SVG is blocked (image.svg): nothing rasterises it.
+		detect.JPEG: img,
+		detect.PNG:  img,
+		detect.GIF:  img,
+		detect.BMP:  img,
+		detect.TIFF: img,
+		detect.WEBP: img,
+		detect.SVG:  img,
+	}
+}
+
+func imageOptions(cfg *policy.Config) image.Options {
+	return image.Options{
+		MaxWidth:    cfg.Image.MaxSide,
+		MaxHeight:   cfg.Image.MaxSide,
+		MaxPixels:   cfg.Image.MaxPixels,
+		MaxFrames:   cfg.Image.MaxFrames,
+		JPEGQuality: cfg.Image.JPEGQuality,
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"image"
 	"image/color"
+	"image/draw"
 	"image/gif"
 	"image/jpeg"
 	"image/png"
@@ -311,7 +312,20 @@ func (s *Sanitizer) gif(ctx context.Context, w io.Writer, r io.Reader) error {
 	return gif.EncodeAll(w, g)
 }
 
+// encodePNG writes m as PNG. Types the PNG encoder has no fast path for
+// (YCbCr from WebP, CMYK) are converted to RGBA first: the encoder would
+// otherwise convert pixel by pixel through interfaces.
 func encodePNG(w io.Writer, m image.Image) error {
+	switch m.(type) {
+	case *image.Paletted, *image.Gray, *image.Gray16, *image.RGBA, *image.NRGBA, *image.RGBA64, *image.NRGBA64:
+	case *image.YCbCr, *image.CMYK:
+		b := m.Bounds()
+		d := image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
+		draw.Draw(d, d.Rect, m, b.Min, draw.Src)
+		m = d
+	default:
+		m = toNRGBA(m)
+	}
 	enc := png.Encoder{CompressionLevel: png.DefaultCompression}
 	return enc.Encode(w, compactIfPaletted(m))
 }
