@@ -109,6 +109,12 @@ func (s *Sanitizer) Sanitize(ctx context.Context, dst io.Writer, it *sanitize.It
 			err = fmt.Errorf("image: %w: decoder panic: %v", sanitize.ErrMalformed, p)
 		}
 	}()
+	return s.sanitize(ctx, dst, it)
+}
+
+// sanitize is Sanitize without the recover, so that the fuzz target sees
+// panics.
+func (s *Sanitizer) sanitize(ctx context.Context, dst io.Writer, it *sanitize.Item) (res sanitize.Result, err error) {
 	kind := it.Kind
 	if kind == "" {
 		kind = detect.Detect(it.Src, it.Src.Size(), it.Name)

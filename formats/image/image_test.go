@@ -503,3 +503,12 @@ func TestExifOrientation(t *testing.T) {
 	_ = fmt.Sprint
 	_ = strings.Contains
 }
+
+// TestRulesDocumented: every rule this package emits is in the rule table.
+func TestRulesDocumented(t *testing.T) {
+	for _, r := range []string{RuleLimit, RuleMetadata, RuleTrailing, RuleFrames, RuleConverted, RuleOrientation, RuleSVG} {
+		if sanitize.DescribeRule(r, "en") == r || sanitize.DescribeRule(r, "ja") == r {
+			t.Errorf("rule %s is not in sanitize.RuleTable", r)
+		}
+	}
+}

@@ -101,37 +101,50 @@ func chromaSize(w, h int, r image.YCbCrSubsampleRatio) (int, int) {
 }
 
 // turnPlane writes the w×h plane src (bpp bytes per pixel, stride sstride)
-// into dst turned by orientation o: destination pixel (x, y) takes the
-// source pixel given by the orientation's mapping.
+// into dst turned by orientation o: destination pixel (x, y) takes source
+// pixel (sx, sy), an affine function of (x, y) per orientation, so the
+// source offset moves by a fixed step along a row and down the rows.
 func turnPlane(dst []byte, dstride int, src []byte, sstride, w, h, bpp, o int) {
 	nw, nh := w, h
 	if o >= 5 {
 		nw, nh = h, w
 	}
+	// sx = ax*x + bx*y + cx, sy = ay*x + by*y + cy.
+	var ax, bx, cx, ay, by, cy int
+	switch o {
+	case 2:
+		ax, cx, by = -1, w-1, 1
+	case 3:
+		ax, cx, by, cy = -1, w-1, -1, h-1
+	case 4:
+		ax, by, cy = 1, -1, h-1
+	case 5:
+		bx, ay = 1, 1
+	case 6:
+		bx, ay, cy = 1, -1, h-1
+	case 7:
+		bx, cx, ay, cy = -1, w-1, -1, h-1
+	case 8:
+		bx, cx, ay = -1, w-1, 1
+	default:
+		ax, by = 1, 1
+	}
+	stepX := ay*sstride + ax*bpp
+	stepY := by*sstride + bx*bpp
+	base := cy*sstride + cx*bpp
 	for y := range nh {
 		row := dst[y*dstride : y*dstride+nw*bpp]
-		for x := range nw {
-			var sx, sy int
-			switch o {
-			case 2:
-				sx, sy = w-1-x, y
-			case 3:
-				sx, sy = w-1-x, h-1-y
-			case 4:
-				sx, sy = x, h-1-y
-			case 5:
-				sx, sy = y, x
-			case 6:
-				sx, sy = y, h-1-x
-			case 7:
-				sx, sy = w-1-y, h-1-x
-			case 8:
-				sx, sy = w-1-y, x
-			default:
-				sx, sy = x, y
+		si := base + y*stepY
+		if bpp == 1 {
+			for x := range row {
+				row[x] = src[si]
+				si += stepX
 			}
-			si := sy*sstride + sx*bpp
-			copy(row[x*bpp:x*bpp+bpp], src[si:si+bpp])
+			continue
+		}
+		for x := 0; x < len(row); x += bpp {
+			copy(row[x:x+bpp], src[si:si+bpp])
+			si += stepX
 		}
 	}
 }
