@@ -36,7 +36,8 @@
 // together) or MaxFrames, the image is blocked with image.limit without a
 // pixel decoded, so a 100000×100000 PNG of a few hundred bytes costs
 // microseconds. Defaults: 20000 pixels a side, 40 million pixels, 1000
-// frames. Memory while decoding is about 1.5–6 bytes per pixel for JPEG
+// frames; a progressive JPEG may have half the pixels, because its decoder
+// keeps every DCT coefficient (4 bytes per pixel and component). Memory while decoding is about 1.5–6 bytes per pixel for JPEG
 // (progressive needs the coefficients), 1 per frame pixel for GIF and up
 // to 8 for 16-bit RGBA PNG or TIFF, plus the encoder's buffers.
 //

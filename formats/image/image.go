@@ -249,6 +249,8 @@ func (s *Sanitizer) checkLimits(l *layout, final bool) (sanitize.Finding, bool) 
 		return block(fmt.Sprintf("more than %d frames", s.opt.MaxFrames))
 	case l.pixels > s.opt.MaxPixels:
 		return block(fmt.Sprintf("%d pixels exceed %d", l.pixels, s.opt.MaxPixels))
+	case l.progressive && l.pixels > s.opt.MaxPixels/2:
+		return block(fmt.Sprintf("progressive JPEG of %d pixels exceeds half the pixel limit (%d): its decoder keeps every coefficient", l.pixels, s.opt.MaxPixels/2))
 	}
 	return sanitize.Finding{}, true
 }

@@ -512,3 +512,36 @@ func TestRulesDocumented(t *testing.T) {
 		}
 	}
 }
+
+// TestJPEGQuirks: a progressive frame header counts against half the pixel
+// limit; extraneous bytes between segments are skipped as Go's decoder and
+// libjpeg skip them, and reported.
+func TestJPEGQuirks(t *testing.T) {
+	var b bytes.Buffer
+	if err := jpeg.Encode(&b, gradient(10, 8), nil); err != nil {
+		t.Fatal(err)
+	}
+	base := b.Bytes()
+	s := New(Options{MaxPixels: 100})
+	_, res, err := run(t, s, base, detect.JPEG)
+	if err != nil || hasBlocked(res.Findings) {
+		t.Fatalf("baseline 80 pixels: %v %v", err, res.Findings)
+	}
+	prog := bytes.Clone(base)
+	i := bytes.Index(prog, []byte{0xFF, 0xC0})
+	prog[i+1] = 0xC2
+	_, res, err = run(t, s, prog, detect.JPEG)
+	if err != nil || !slices.Contains(rules(res.Findings), "image.limit:blocked") {
+		t.Errorf("progressive 80 pixels over half of 100: %v %v", err, res.Findings)
+	}
+
+	junk := append(append(bytes.Clone(base[:2]), "\x00junk"+payloads[0]...), base[2:]...)
+	out, res, err := run(t, New(Options{}), junk, detect.JPEG)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := rules(res.Findings); !slices.Equal(got, []string{"image.metadata:removed"}) {
+		t.Errorf("findings %v", got)
+	}
+	assertClean(t, New(Options{}), out, detect.JPEG)
+}

@@ -24,6 +24,7 @@ type layout struct {
 	orientation   int    // EXIF / TIFF orientation 1–8; 0 when none was given
 	animated      bool   // an animated WebP (not decodable here)
 	truncated     bool   // the pixel data the header promises is not all there (BMP)
+	progressive   bool   // a progressive JPEG: the decoder keeps every coefficient
 }
 
 // maxMetaNames caps the distinct metadata names one report lists.
@@ -103,7 +104,14 @@ func scanJPEG(r io.Reader, l *layout) error {
 				return scanErr("jpeg: %v", err)
 			}
 			if c != 0xFF {
-				return scanErr("jpeg: marker expected at %d", rd.pos-1)
+				// Bytes where a marker should be. Go's decoder, like
+				// libjpeg, skips them; they are not carried over.
+				l.meta("extraneous bytes")
+				for c != 0xFF {
+					if c, err = rd.byte(); err != nil {
+						return scanErr("jpeg: %v", err)
+					}
+				}
 			}
 			for c == 0xFF { // fill bytes (T.81 B.1.1.2)
 				if c, err = rd.byte(); err != nil {
@@ -149,6 +157,7 @@ func scanJPEG(r io.Reader, l *layout) error {
 			if sof > 1 {
 				return scanErr("jpeg: more than one frame header")
 			}
+			l.progressive = marker&3 == 2 // SOF2, SOF6, SOF10, SOF14
 			l.height = int(binary.BigEndian.Uint16(h[1:]))
 			l.width = int(binary.BigEndian.Uint16(h[3:]))
 			if err := rd.skip(n - 6); err != nil {
