@@ -156,13 +156,14 @@ type Office struct {
 // Image configures the image sanitizer. Its limits are checked from the
 // headers before any pixel is decoded.
 type Image struct {
-	// MaxPixels caps the pixels of one image, all frames of an animation
-	// together. Default 40000000 (an A4 page scanned at 600 dpi, a
+	// MaxPixels caps the pixels of one image: all frames of a GIF
+	// together, each page of a TIFF. Default 40000000 (an A4 page scanned at 600 dpi, a
 	// 24-megapixel photo). Decoding takes up to about 8 bytes per pixel.
 	MaxPixels int64 `toml:"max_pixels"`
 	// MaxSide caps the width and the height, in pixels. Default 20000.
 	MaxSide int `toml:"max_side"`
-	// MaxFrames caps the frames of an animated GIF. Default 1000.
+	// MaxFrames caps the frames of an animated GIF and the pages of a
+	// TIFF. Default 1000.
 	MaxFrames int `toml:"max_frames"`
 	// JPEGQuality is the quality JPEG images are re-encoded at, 50–100.
 	// Default 90.

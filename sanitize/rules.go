@@ -48,7 +48,7 @@ var RuleTable = []RuleInfo{
 	{"html.text", "HTMLをテキストに変換しました", "HTML was converted to plain text"},
 	{"html.tracking", "追跡用の画像を削除しました", "tracking images were removed"},
 	{"image.converted", "画像を別の形式で保存し直しました(WebP は PNG になります)", "the image was re-encoded in another format (WebP becomes PNG)"},
-	{"image.frames", "保存し直せないコマ・ページを取り除きました(APNG のアニメーション、TIFF の2ページ目以降)", "frames or pages the re-encoder cannot keep were removed (APNG animation, TIFF pages after the first)"},
+	{"image.frames", "保存し直せないコマ・ページを取り除きました(APNG のアニメーション、読めない TIFF のページ)", "frames or pages the re-encoder cannot keep were removed (APNG animation, TIFF pages that do not decode)"},
 	{"image.limit", "画像の縦横・画素数・コマ数が上限を超えているため通過させません(展開爆弾の疑い)", "the image's dimensions, pixel count or frame count exceed the limit (decompression bomb)"},
 	{"image.metadata", "画像のメタデータ(EXIF・位置情報・XMP・コメント・テキスト等)を削除しました", "image metadata (EXIF, location, XMP, comments, text chunks, …) was removed"},
 	{"image.orientation", "画像の向きの指定を画素に反映しました", "the image's orientation tag was applied to the pixels"},

@@ -17,8 +17,9 @@
 // policy image.jpeg_quality): visually lossless for photos, and close to the
 // size cameras write. Each pass is lossy, so a JPEG sanitized twice is not
 // byte-identical. PNG, GIF (every frame, with its delay, disposal and the
-// loop count), BMP and TIFF (Deflate-compressed, first page) keep their
-// format and are byte-stable when sanitized again. WebP has no encoder in
+// loop count), BMP and TIFF (every page, each Deflate-compressed, the
+// pages chained in a new file) keep their format and are byte-stable when
+// sanitized again. WebP has no encoder in
 // Go, so it comes out as PNG: Result.Kind is detect.PNG, the output name
 // follows (sanitize.OutputName: photo.webp → photo.png) and a finding
 // image.converted says so.
@@ -64,9 +65,10 @@
 // uncompressed BMP rows are copied as they are, and the IDAT web-shell
 // technique targets a known encoder); only JPEG's lossy re-encode scrambles
 // them.
-// todo: multi-page TIFF keeps the first page (image.frames); APNG keeps the
-// default image; animated WebP, ICO, HEIC, JPEG 2000 and arithmetic-coded
-// or 12-bit JPEG are not decoded and are blocked.
+// todo: a TIFF page after the first that does not decode is left out
+// (image.frames); APNG keeps the default image (image.frames); animated
+// WebP, BigTIFF, ICO, HEIC, JPEG 2000 and arithmetic-coded or 12-bit JPEG
+// are not decoded and are blocked.
 // todo: ICC profiles are dropped, so wide-gamut photos lose their colour
 // space; CMYK JPEG comes out as YCbCr.
 // todo: memory is bounded per image, not across concurrent items.

@@ -27,7 +27,7 @@ const (
 	RuleLimit       = "image.limit"       // dimensions, pixels or frames over the limit: blocked before decoding
 	RuleMetadata    = "image.metadata"    // EXIF, XMP, IPTC, ICC, comments, text chunks: removed
 	RuleTrailing    = "image.trailing"    // bytes after the end marker (polyglots, appended files): removed
-	RuleFrames      = "image.frames"      // frames or pages the re-encoder cannot keep: removed
+	RuleFrames      = "image.frames"      // frames or pages the re-encoder cannot keep (APNG, undecodable TIFF pages): removed
 	RuleConverted   = "image.converted"   // re-encoded in another format (WebP → PNG)
 	RuleOrientation = "image.orientation" // the orientation tag was applied to the pixels
 	RuleSVG         = "image.svg"         // SVG is script-capable markup: blocked
@@ -47,12 +47,12 @@ type Options struct {
 	// MaxWidth and MaxHeight cap each side of the canvas and of every frame,
 	// in pixels. Default DefaultMaxSide.
 	MaxWidth, MaxHeight int
-	// MaxPixels caps the pixels one image decodes to, all frames of an
-	// animation together. Default DefaultMaxPixels (40 million: an A4 page
+	// MaxPixels caps the pixels one image decodes to: all frames of a GIF
+	// together, each page of a TIFF (pages are decoded one at a time). Default DefaultMaxPixels (40 million: an A4 page
 	// scanned at 600 dpi, or a 24-megapixel photo, fit).
 	MaxPixels int64
-	// MaxFrames caps the frames of an animated GIF. Default
-	// DefaultMaxFrames.
+	// MaxFrames caps the frames of an animated GIF and the pages of a
+	// TIFF. Default DefaultMaxFrames.
 	MaxFrames int
 	// JPEGQuality is the quality (1–100) JPEG images are re-encoded at.
 	// Default DefaultJPEGQuality (90): visually lossless for photos, about
@@ -189,15 +189,23 @@ func (s *Sanitizer) sanitize(ctx context.Context, dst io.Writer, it *sanitize.It
 	}
 
 	bw := bufio.NewWriterSize(dst, 64<<10)
-	if kind == detect.GIF {
+	switch kind {
+	case detect.GIF:
 		err = s.gif(ctx, bw, body)
-	} else {
-		var m image.Image
-		if kind == detect.TIFF {
-			m, err = tiff.Decode(body) // reads through ReaderAt
-		} else {
-			m, err = decode(kind, bufio.NewReaderSize(body, 64<<10))
+	case detect.TIFF:
+		var oriented bool
+		var dropped []int
+		oriented, dropped, err = s.tiffPages(ctx, bw, src, size, l.pages)
+		if oriented {
+			res.Findings = append(res.Findings, sanitize.Finding{Rule: RuleOrientation, Action: sanitize.Converted, Detail: "orientation applied to the pixels"})
 		}
+		if len(dropped) > 0 {
+			res.Findings = append(res.Findings, sanitize.Finding{Rule: RuleFrames, Action: sanitize.Removed,
+				Where: fmt.Sprintf("pages %v", dropped), Detail: "TIFF pages that could not be decoded"})
+		}
+	default:
+		var m image.Image
+		m, err = decode(kind, bufio.NewReaderSize(body, 64<<10))
 		if err != nil {
 			return res, s.wrap(ctx, err)
 		}
@@ -216,8 +224,6 @@ func (s *Sanitizer) sanitize(ctx context.Context, dst io.Writer, it *sanitize.It
 			err = encodePNG(bw, m)
 		case detect.BMP:
 			err = bmp.Encode(bw, compactIfPaletted(m))
-		case detect.TIFF:
-			err = tiff.Encode(bw, compactIfPaletted(m), &tiff.Options{Compression: tiff.Deflate})
 		case detect.WEBP:
 			res.Kind = detect.PNG
 			res.Findings = append(res.Findings, sanitize.Finding{Rule: RuleConverted, Action: sanitize.Converted, Detail: "WebP re-encoded as PNG (no WebP encoder)"})

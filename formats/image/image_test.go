@@ -141,7 +141,7 @@ func TestHostileFixtures(t *testing.T) {
 		{"tiff", tiffFile(gradient(9, 5), 0, 1, payloads[0]), detect.TIFF, detect.TIFF,
 			[]string{"image.metadata:removed"}, image.Pt(9, 5)},
 		{"tiff_pages_orientation6", tiffFile(gradient(9, 5), 6, 3, payloads[1]), detect.TIFF, detect.TIFF,
-			[]string{"image.frames:removed", "image.metadata:removed", "image.orientation:converted"}, image.Pt(5, 9)},
+			[]string{"image.metadata:removed", "image.orientation:converted"}, image.Pt(5, 9)},
 		{"webp", hostileWebP(21, 11, 0), detect.WEBP, detect.PNG,
 			[]string{"image.converted:converted", "image.metadata:removed", "image.trailing:removed"}, image.Pt(21, 11)},
 		{"webp_orientation5", hostileWebP(21, 11, 5), detect.WEBP, detect.PNG,
@@ -173,9 +173,54 @@ func TestHostileFixtures(t *testing.T) {
 				t.Errorf("output is %v, want %v", got, tc.size)
 			}
 			assertClean(t, s, out, tc.out)
+			if tc.out == detect.TIFF {
+				checkTIFFPages(t, tc.in, out)
+			}
 		})
 	}
 }
+
+// checkTIFFPages: the output has as many pages as the input, each decodes
+// (through the same IFD overlay, and with identify when installed) to the
+// first page's size.
+func checkTIFFPages(t *testing.T, in, out []byte) {
+	t.Helper()
+	var li, lo layout
+	if err := scanTIFF(bytes.NewReader(in), int64(len(in)), &li); err != nil {
+		t.Fatal(err)
+	}
+	if err := scanTIFF(bytes.NewReader(out), int64(len(out)), &lo); err != nil {
+		t.Fatal(err)
+	}
+	if len(lo.pages) != len(li.pages) {
+		t.Fatalf("%d pages in, %d out", len(li.pages), len(lo.pages))
+	}
+	for i, p := range lo.pages {
+		if p.off%2 != 0 {
+			t.Errorf("page %d IFD at odd offset %d", i+1, p.off)
+		}
+		m, err := tiff.Decode(io.NewSectionReader(&ifdOverlay{r: bytes.NewReader(out), ifd: uint32(p.off)}, 0, int64(len(out))))
+		if err != nil {
+			t.Fatalf("page %d: %v", i+1, err)
+		}
+		if m.Bounds() != lo.pages[0].bounds() {
+			t.Errorf("page %d is %v", i+1, m.Bounds())
+		}
+	}
+	if _, err := exec.LookPath("identify"); err == nil {
+		path := filepath.Join(t.TempDir(), "pages.tif")
+		os.WriteFile(path, out, 0o600)
+		b, err := exec.Command("identify", "-regard-warnings", path).CombinedOutput()
+		if err != nil {
+			t.Fatalf("identify: %v\n%s", err, b)
+		}
+		if n := bytes.Count(b, []byte("\n")); n != len(li.pages) {
+			t.Errorf("identify lists %d pages, want %d:\n%s", n, len(li.pages), b)
+		}
+	}
+}
+
+func (p tiffPage) bounds() image.Rectangle { return image.Rect(0, 0, p.width, p.height) }
 
 func init() {
 	image.RegisterFormat("bmp", "BM", bmp.Decode, bmp.DecodeConfig)
@@ -544,4 +589,35 @@ func TestJPEGQuirks(t *testing.T) {
 		t.Errorf("findings %v", got)
 	}
 	assertClean(t, New(Options{}), out, detect.JPEG)
+}
+
+// TestTIFFPages: the page count is limited at N and N+1; a page after the
+// first that does not decode is left out and reported, the others kept.
+func TestTIFFPages(t *testing.T) {
+	five := tiffFile(gradient(4, 3), 0, 5, "x")
+	for _, max := range []int{5, 4} {
+		_, res, err := run(t, New(Options{MaxFrames: max}), five, detect.TIFF)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if blocked := slices.Contains(rules(res.Findings), "image.limit:blocked"); blocked != (max < 5) {
+			t.Errorf("5 pages, limit %d: blocked %v", max, blocked)
+		}
+	}
+	three := tiffFile(gradient(4, 3), 0, 3, "x")
+	comp := []byte{0x03, 0x01, 0x03, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x00}
+	first := bytes.Index(three, comp)
+	second := bytes.Index(three[first+1:], comp) + first + 1
+	three[second+8] = 99 // page 2: an unknown compression
+	out, res, err := run(t, New(Options{}), three, detect.TIFF)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(rules(res.Findings), "image.frames:removed") {
+		t.Errorf("findings %v", res.Findings)
+	}
+	var l layout
+	if err := scanTIFF(bytes.NewReader(out), int64(len(out)), &l); err != nil || len(l.pages) != 2 {
+		t.Errorf("output pages %d, %v", len(l.pages), err)
+	}
 }

@@ -17,14 +17,15 @@ import (
 type layout struct {
 	width, height int   // canvas
 	frames        int   // frames (GIF) or pages (TIFF); 1 for still formats
-	pixels        int64 // pixels the decoder allocates, all frames together
+	pixels        int64 // pixels the decoder allocates: all GIF frames together, the largest TIFF page
 	end           int64 // offset just past the format's end marker
 	metadata      []string
-	extraFrames   string // what the re-encoder cannot keep ("APNG animation", "TIFF pages 2–5")
+	extraFrames   string // what the re-encoder cannot keep ("APNG animation")
 	orientation   int    // EXIF / TIFF orientation 1–8; 0 when none was given
 	animated      bool   // an animated WebP (not decodable here)
 	truncated     bool   // the pixel data the header promises is not all there (BMP)
 	progressive   bool   // a progressive JPEG: the decoder keeps every coefficient
+	pages         []tiffPage
 }
 
 // maxMetaNames caps the distinct metadata names one report lists.
@@ -539,63 +540,59 @@ func scanTIFF(r io.ReaderAt, size int64, l *layout) error {
 	}
 	off := int64(bo.Uint32(h[4:]))
 	seen := map[int64]bool{}
-	for off != 0 {
-		if seen[off] || len(seen) >= maxTIFFPages {
-			break // a loop or too many pages: the first page is all we keep anyway
+	for off != 0 && off < size {
+		if seen[off] || len(seen) > maxTIFFPages {
+			break // a loop, or more pages than any limit allows: counted below
 		}
 		seen[off] = true
+		first := len(seen) == 1
 		var nb [2]byte
 		if _, err := r.ReadAt(nb[:], off); err != nil {
-			if len(seen) == 1 {
+			if first {
 				return scanErr("tiff: IFD: %v", err)
 			}
 			break
 		}
 		n := int(bo.Uint16(nb[:]))
 		if n == 0 || n > maxTIFFEntries {
-			if len(seen) == 1 {
+			if first {
 				return scanErr("tiff: IFD with %d entries", n)
 			}
 			break
 		}
 		ifd := make([]byte, 12*n+4)
 		if _, err := r.ReadAt(ifd, off+2); err != nil {
-			if len(seen) == 1 {
+			if first {
 				return scanErr("tiff: IFD: %v", err)
 			}
 			break
 		}
-		if len(seen) == 1 {
-			for i := range n {
-				e := ifd[12*i : 12*i+12]
-				tag := bo.Uint16(e)
-				typ := bo.Uint16(e[2:])
-				switch {
-				case tag == 256:
-					l.width = int(tiffValue(bo, typ, e[8:]))
-				case tag == 257:
-					l.height = int(tiffValue(bo, typ, e[8:]))
-				case tag == 274 && typ == 3:
-					l.orientation = int(bo.Uint16(e[8:]))
-				case !tiffStructural[tag]:
-					if name, ok := tiffTagNames[tag]; ok {
-						l.meta(name)
-					} else {
-						l.meta(fmt.Sprintf("tag %d", tag))
-					}
+		p := tiffPage{off: off}
+		for i := range n {
+			e := ifd[12*i : 12*i+12]
+			tag := bo.Uint16(e)
+			typ := bo.Uint16(e[2:])
+			switch {
+			case tag == 256:
+				p.width = int(tiffValue(bo, typ, e[8:]))
+			case tag == 257:
+				p.height = int(tiffValue(bo, typ, e[8:]))
+			case tag == 274 && typ == 3:
+				p.orientation = int(bo.Uint16(e[8:]))
+			case !tiffStructural[tag]:
+				if name, ok := tiffTagNames[tag]; ok {
+					l.meta(name)
+				} else {
+					l.meta(fmt.Sprintf("tag %d", tag))
 				}
 			}
 		}
+		l.pages = append(l.pages, p)
+		l.width, l.height = max(l.width, p.width), max(l.height, p.height)
+		l.pixels = max(l.pixels, int64(p.width)*int64(p.height)) // pages are decoded one at a time
 		off = int64(bo.Uint32(ifd[12*n:]))
-		if off >= size {
-			break
-		}
 	}
-	l.frames = len(seen)
-	if l.frames > 1 {
-		l.extraFrames = fmt.Sprintf("TIFF pages 2-%d (the first page is kept)", l.frames)
-	}
-	l.pixels = int64(l.width) * int64(l.height)
+	l.frames = len(l.pages)
 	l.end = size // TIFF has no end marker; unreferenced bytes are dropped silently
 	return nil
 }
