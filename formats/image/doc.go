@@ -38,7 +38,8 @@
 // pixel decoded, so a 100000×100000 PNG of a few hundred bytes costs
 // microseconds. Defaults: 20000 pixels a side, 40 million pixels, 1000
 // frames; a progressive JPEG may have half the pixels, because its decoder
-// keeps every DCT coefficient (4 bytes per pixel and component). Memory while decoding is about 1.5–6 bytes per pixel for JPEG
+// keeps every DCT coefficient (4 bytes per pixel and component), and a JPEG
+// may have at most 500 scans (each one makes the decoder walk every block). Memory while decoding is about 1.5–6 bytes per pixel for JPEG
 // (progressive needs the coefficients), 1 per frame pixel for GIF and up
 // to 8 for 16-bit RGBA PNG or TIFF, plus the encoder's buffers.
 //

@@ -251,6 +251,8 @@ func (s *Sanitizer) checkLimits(l *layout, final bool) (sanitize.Finding, bool) 
 		return block(fmt.Sprintf("empty canvas %dx%d", l.width, l.height))
 	case l.width > s.opt.MaxWidth || l.height > s.opt.MaxHeight:
 		return block(fmt.Sprintf("%dx%d exceeds %dx%d", l.width, l.height, s.opt.MaxWidth, s.opt.MaxHeight))
+	case l.scans > maxJPEGScans:
+		return block(fmt.Sprintf("more than %d JPEG scans", maxJPEGScans))
 	case l.frames > s.opt.MaxFrames:
 		return block(fmt.Sprintf("more than %d frames", s.opt.MaxFrames))
 	case l.pixels > s.opt.MaxPixels:

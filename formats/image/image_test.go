@@ -621,3 +621,30 @@ func TestTIFFPages(t *testing.T) {
 		t.Errorf("output pages %d, %v", len(l.pages), err)
 	}
 }
+
+// TestJPEGScanLimit: a JPEG with more scans than maxJPEGScans is blocked
+// before decoding (repeated scans are the progressive decoder's slow path).
+func TestJPEGScanLimit(t *testing.T) {
+	var b bytes.Buffer
+	if err := jpeg.Encode(&b, gradient(8, 8), nil); err != nil {
+		t.Fatal(err)
+	}
+	base := b.Bytes()
+	sos := bytes.Index(base, []byte{0xFF, 0xDA})
+	eoi := len(base) - 2
+	scan := base[sos:eoi]
+	build := func(n int) []byte {
+		out := bytes.Clone(base[:sos])
+		for range n {
+			out = append(out, scan...)
+		}
+		return append(out, 0xFF, 0xD9)
+	}
+	for _, n := range []int{maxJPEGScans, maxJPEGScans + 1} {
+		_, res, _ := run(t, New(Options{}), build(n), detect.JPEG)
+		blocked := slices.Contains(rules(res.Findings), "image.limit:blocked")
+		if blocked != (n > maxJPEGScans) {
+			t.Errorf("%d scans: blocked %v (%v)", n, blocked, res.Findings)
+		}
+	}
+}

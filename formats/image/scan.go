@@ -26,6 +26,7 @@ type layout struct {
 	truncated     bool   // the pixel data the header promises is not all there (BMP)
 	progressive   bool   // a progressive JPEG: the decoder keeps every coefficient
 	pages         []tiffPage
+	scans         int // JPEG scans (SOS segments)
 }
 
 // maxMetaNames caps the distinct metadata names one report lists.
@@ -201,6 +202,10 @@ func scanJPEG(r io.Reader, l *layout) error {
 			if sof == 0 {
 				return scanErr("jpeg: scan before frame header")
 			}
+			l.scans++
+			if l.scans > maxJPEGScans {
+				return nil // the caller blocks on the count
+			}
 			if err := rd.skip(n); err != nil {
 				return scanErr("jpeg: %v", err)
 			}
@@ -222,6 +227,12 @@ func scanJPEG(r io.Reader, l *layout) error {
 		}
 	}
 }
+
+// maxJPEGScans caps the scans of one JPEG: each scan of a progressive JPEG
+// makes the decoder walk every block again, so thousands of tiny scans cost
+// seconds. Encoders write about ten; libjpeg-turbo's tools refuse more than
+// a few hundred when asked to be strict.
+const maxJPEGScans = 500
 
 // isSOF reports the start-of-frame markers SOF0–SOF15 (not DHT, JPG, DAC).
 func isSOF(m byte) bool {
