@@ -353,7 +353,7 @@ func scanPNG(r io.Reader, l *layout) error {
 			l.extraFrames = "APNG animation (the default image is kept)"
 		default:
 			if !pngStructural[typ] {
-				l.meta(typ)
+				l.meta(chunkName(h[4:]))
 			}
 		}
 		if err := rd.skip(n + 4); err != nil { // data and CRC
@@ -366,6 +366,18 @@ func scanPNG(r io.Reader, l *layout) error {
 			return nil
 		}
 	}
+}
+
+// chunkName names a PNG chunk for a finding: its type when it is four
+// ASCII letters (as ISO/IEC 15948 §5.4 requires), else its hex value, so no
+// file content reaches a report.
+func chunkName(t []byte) string {
+	for _, c := range t {
+		if c|0x20 < 'a' || c|0x20 > 'z' {
+			return fmt.Sprintf("chunk 0x%X", t)
+		}
+	}
+	return string(t)
 }
 
 // ---- GIF (GIF89a specification) ----
