@@ -52,6 +52,7 @@ var RuleTable = []RuleInfo{
 	{"image.limit", "画像の縦横・画素数・コマ数が上限を超えているため通過させません(展開爆弾の疑い)", "the image's dimensions, pixel count or frame count exceed the limit (decompression bomb)"},
 	{"image.metadata", "画像のメタデータ(EXIF・位置情報・XMP・コメント・テキスト等)を削除しました", "image metadata (EXIF, location, XMP, comments, text chunks, …) was removed"},
 	{"image.orientation", "画像の向きの指定を画素に反映しました", "the image's orientation tag was applied to the pixels"},
+	{"image.payload", "作り直した画像の画素データにスクリプト等の文字列が残るため通過させません(画素を細工した攻撃)", "the re-encoded image still contains script-like byte sequences (pixels crafted to survive re-encoding)"},
 	{"image.svg", "SVG 画像はスクリプトや外部参照を含みうるため通過させません", "SVG images can carry script and external references and are blocked"},
 	{"image.trailing", "画像の終端より後ろに付け足されたデータを削除しました", "data appended after the end of the image was removed"},
 	{"limit.depth", "入れ子が深すぎるため処理できません", "nested too deeply to inspect"},

@@ -58,14 +58,25 @@
 // no option to rasterise it: that needs a renderer, and none is built in or
 // configured.
 //
-// Rules: image.limit, image.metadata, image.trailing, image.frames,
-// image.converted, image.orientation, image.svg.
+// # Payloads in the pixels
 //
-// todo: pixel data is kept as decoded, so a lossless output can still spell
-// bytes an attacker chose (deflate makes that hard for PNG and TIFF,
-// uncompressed BMP rows are copied as they are, and the IDAT web-shell
-// technique targets a known encoder); only JPEG's lossy re-encode scrambles
-// them.
+// Pixels can be chosen so that an encoder writes attacker bytes: an
+// uncompressed BMP row, PNG IDAT data crafted for a known encoder, LZW codes
+// in a GIF that spell "<?php" whatever the palette is. Palettes are compacted
+// and reordered by a permutation keyed by the content (deterministic, and
+// stable when sanitized again), which scrambles payloads made of palette
+// entries or literal indices; and every output is scanned for markers such
+// as "<?php", "<script" and "javascript:" (case-insensitive, five bytes or
+// more so random data almost never has one): a hit blocks the image with
+// image.payload.
+//
+// Rules: image.limit, image.metadata, image.trailing, image.frames,
+// image.converted, image.orientation, image.payload, image.svg.
+//
+// todo: a payload that avoids the marker list (other languages, shorter
+// tags such as PHP's "<?=") can still be spelled through the pixels of a
+// lossless output; keyed noise in the pixels or our own LZW/deflate with a
+// keyed reset would close it.
 // todo: a TIFF page after the first that does not decode is left out
 // (image.frames); APNG keeps the default image (image.frames); animated
 // WebP, BigTIFF, ICO, HEIC, JPEG 2000 and arithmetic-coded or 12-bit JPEG

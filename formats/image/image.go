@@ -2,7 +2,11 @@ package image
 
 import (
 	"bufio"
+	"bytes"
+	"cmp"
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"image"
@@ -12,6 +16,8 @@ import (
 	"image/jpeg"
 	"image/png"
 	"io"
+	"math/rand/v2"
+	"slices"
 	"strings"
 
 	"golang.org/x/image/bmp"
@@ -188,7 +194,8 @@ func (s *Sanitizer) sanitize(ctx context.Context, dst io.Writer, it *sanitize.It
 		res.Findings = append(res.Findings, sanitize.Finding{Rule: RuleFrames, Action: sanitize.Removed, Detail: l.extraFrames})
 	}
 
-	bw := bufio.NewWriterSize(dst, 64<<10)
+	mw := &markerWriter{w: dst}
+	bw := bufio.NewWriterSize(mw, 64<<10)
 	switch kind {
 	case detect.GIF:
 		err = s.gif(ctx, bw, body)
@@ -235,6 +242,10 @@ func (s *Sanitizer) sanitize(ctx context.Context, dst io.Writer, it *sanitize.It
 	}
 	if err != nil {
 		return res, s.wrap(ctx, err)
+	}
+	if mw.hit != "" {
+		res.Findings = append(res.Findings, sanitize.Finding{Rule: RulePayload, Action: sanitize.Blocked,
+			Detail: fmt.Sprintf("the re-encoded image still contains %q", mw.hit)})
 	}
 	return res, nil
 }
@@ -310,10 +321,15 @@ func decode(kind detect.Kind, br *bufio.Reader) (image.Image, error) {
 	return nil, errors.New("no decoder")
 }
 
-// gif decodes every frame and writes them again with compacted local
+// gif normalizes the LZW data (see normalizeGIF), decodes every frame and
+// writes them again with compacted local
 // palettes and no extensions but the frame timing and the loop count.
 func (s *Sanitizer) gif(ctx context.Context, w io.Writer, r io.Reader) error {
-	g, err := gif.DecodeAll(bufio.NewReaderSize(r, 64<<10))
+	norm, err := normalizeGIF(r)
+	if err != nil {
+		return err
+	}
+	g, err := gif.DecodeAll(bytes.NewReader(norm))
 	if err != nil {
 		return err
 	}
@@ -354,37 +370,84 @@ func compactIfPaletted(m image.Image) image.Image {
 }
 
 // compactPalette returns a copy of p whose palette holds only the colours
-// its pixels use, in the order of first use: unused entries of the original
-// palette (a place to hide bytes that survives a naive re-encode) are gone.
-// An index past the palette, which some decoders tolerate, becomes opaque
-// black.
+// its pixels use, in an order keyed by the content: unused entries of the
+// original palette (a place to hide bytes that survives a naive re-encode)
+// are gone, and neither the palette order nor the pixel indices follow the
+// input's, so a payload spelled by used colours or by the compressed indices
+// is scrambled too. An index past
+// the palette, which some decoders tolerate, becomes opaque black.
 func compactPalette(p *image.Paletted) *image.Paletted {
 	b := p.Bounds()
-	d := image.NewPaletted(image.Rect(0, 0, b.Dx(), b.Dy()), nil)
-	var remap [256]int16
-	for i := range remap {
-		remap[i] = -1
+	var used [256]bool
+	for y := 0; y < b.Dy(); y++ {
+		for _, c := range p.Pix[p.PixOffset(b.Min.X, b.Min.Y+y):][:b.Dx()] {
+			used[c] = true
+		}
 	}
-	var pal color.Palette
+	type entry struct {
+		key uint64
+		old int
+		col color.Color
+	}
+	var es []entry
+	for i, u := range used {
+		if !u {
+			continue
+		}
+		var col color.Color = color.RGBA{A: 0xFF}
+		if i < len(p.Palette) {
+			col = p.Palette[i]
+		}
+		r, g, bl, a := col.RGBA()
+		es = append(es, entry{uint64(r)<<48 | uint64(g)<<32 | uint64(bl)<<16 | uint64(a), i, col})
+	}
+	slices.SortStableFunc(es, func(x, y entry) int { return cmp.Compare(x.key, y.key) })
+	// Then shuffle them with a permutation keyed by a digest of the
+	// frame's pixels and palette: indices, and so the compressed pixel
+	// stream, can no longer be chosen to spell bytes (the "payload in the
+	// LZW data that survives re-encoding" trick), yet the same input gives
+	// the same output.
+	// The digest is taken over the pixels as ranks in the sorted palette,
+	// which do not depend on the input's palette order: an output
+	// sanitized again gets the same permutation and stays byte-identical.
+	var rank [256]uint8
+	for i, e := range es {
+		rank[e.old] = uint8(i)
+	}
+	h := sha256.New()
+	row := make([]byte, b.Dx())
+	for y := 0; y < b.Dy(); y++ {
+		for x, c := range p.Pix[p.PixOffset(b.Min.X, b.Min.Y+y):][:b.Dx()] {
+			row[x] = rank[c]
+		}
+		h.Write(row)
+	}
+	for _, e := range es {
+		var k [8]byte
+		binary.BigEndian.PutUint64(k[:], e.key)
+		h.Write(k[:])
+	}
+	var seed [32]byte
+	h.Sum(seed[:0])
+	rng := rand.New(rand.NewChaCha8(seed))
+	rng.Shuffle(len(es), func(i, j int) { es[i], es[j] = es[j], es[i] })
+	var remap [256]uint8
+	pal := make(color.Palette, 0, max(len(es), 1))
+	for i, e := range es {
+		remap[e.old] = uint8(i)
+		pal = append(pal, e.col)
+	}
+	if len(pal) == 0 {
+		pal = append(pal, color.RGBA{A: 0xFF})
+	}
+	d := image.NewPaletted(image.Rect(0, 0, b.Dx(), b.Dy()), pal)
 	for y := 0; y < b.Dy(); y++ {
 		srow := p.Pix[p.PixOffset(b.Min.X, b.Min.Y+y):][:b.Dx()]
 		drow := d.Pix[y*d.Stride:][:b.Dx()]
 		for x, c := range srow {
-			if remap[c] < 0 {
-				var col color.Color = color.RGBA{A: 0xFF}
-				if int(c) < len(p.Palette) {
-					col = p.Palette[c]
-				}
-				remap[c] = int16(len(pal))
-				pal = append(pal, col)
-			}
-			drow[x] = uint8(remap[c])
+			drow[x] = remap[c]
 		}
 	}
-	if len(pal) == 0 {
-		pal = color.Palette{color.RGBA{A: 0xFF}}
-	}
-	d.Palette = pal
 	if b.Min != (image.Point{}) {
 		d.Rect = d.Rect.Add(b.Min) // keep a GIF frame's position
 	}

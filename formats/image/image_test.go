@@ -551,7 +551,7 @@ func TestExifOrientation(t *testing.T) {
 
 // TestRulesDocumented: every rule this package emits is in the rule table.
 func TestRulesDocumented(t *testing.T) {
-	for _, r := range []string{RuleLimit, RuleMetadata, RuleTrailing, RuleFrames, RuleConverted, RuleOrientation, RuleSVG} {
+	for _, r := range []string{RuleLimit, RuleMetadata, RuleTrailing, RuleFrames, RuleConverted, RuleOrientation, RuleSVG, RulePayload} {
 		if sanitize.DescribeRule(r, "en") == r || sanitize.DescribeRule(r, "ja") == r {
 			t.Errorf("rule %s is not in sanitize.RuleTable", r)
 		}
@@ -645,6 +645,38 @@ func TestJPEGScanLimit(t *testing.T) {
 		blocked := slices.Contains(rules(res.Findings), "image.limit:blocked")
 		if blocked != (n > maxJPEGScans) {
 			t.Errorf("%d scans: blocked %v (%v)", n, blocked, res.Findings)
+		}
+	}
+}
+
+// TestPixelPayload: pixels chosen so that the encoder writes a script (here
+// an uncompressed BMP row that spells it) are blocked with image.payload;
+// the marker scan works across write boundaries and ignores case.
+func TestPixelPayload(t *testing.T) {
+	word := []byte("<SCRIPT>alert(1)</SCRIPT>..") // 27 bytes: 9 BGR pixels
+	m := image.NewRGBA(image.Rect(0, 0, 9, 1))
+	for i := range 9 {
+		m.Pix[4*i], m.Pix[4*i+1], m.Pix[4*i+2], m.Pix[4*i+3] = word[3*i+2], word[3*i+1], word[3*i], 0xFF
+	}
+	var b bytes.Buffer
+	if err := bmp.Encode(&b, m); err != nil {
+		t.Fatal(err)
+	}
+	_, res, err := run(t, New(Options{}), b.Bytes(), detect.BMP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(rules(res.Findings), "image.payload:blocked") {
+		t.Errorf("findings %v", res.Findings)
+	}
+	for split := 1; split < 12; split++ {
+		var sink bytes.Buffer
+		mw := &markerWriter{w: &sink}
+		data := []byte("xxxxJavaScript:yyyy")
+		mw.Write(data[:split])
+		mw.Write(data[split:])
+		if mw.hit != "javascript:" || sink.String() != string(data) {
+			t.Errorf("split %d: hit %q", split, mw.hit)
 		}
 	}
 }
