@@ -61,6 +61,9 @@ type Config struct {
 
 	// RTF configures the RTF sanitizer.
 	RTF RTF `toml:"rtf"`
+	// Image configures the image sanitizer (JPEG, PNG, GIF, BMP, TIFF,
+	// WebP are decoded and re-encoded; SVG is blocked).
+	Image Image `toml:"image"`
 
 	// Quarantine says where originals and the audit log are kept.
 	Quarantine Quarantine `toml:"quarantine"`
@@ -325,6 +328,31 @@ const (
 	XLSXRebuild  = "rebuild"
 )
 
+// Image configures the image sanitizer. Its limits are checked from the
+// headers before any pixel is decoded.
+type Image struct {
+	// MaxPixels caps the pixels of one image: all frames of a GIF
+	// together, each page of a TIFF. Default 40000000 (an A4 page scanned at 600 dpi, a
+	// 24-megapixel photo). Decoding takes up to about 8 bytes per pixel.
+	MaxPixels int64 `toml:"max_pixels"`
+	// MaxSide caps the width and the height, in pixels. Default 20000.
+	MaxSide int `toml:"max_side"`
+	// MaxFrames caps the frames of an animated GIF and the pages of a
+	// TIFF. Default 1000.
+	MaxFrames int `toml:"max_frames"`
+	// JPEGQuality is the quality JPEG images are re-encoded at, 50–100.
+	// Default 90.
+	JPEGQuality int `toml:"jpeg_quality"`
+}
+
+// Defaults of the image section.
+const (
+	DefaultImageMaxPixels   = 40_000_000
+	DefaultImageMaxSide     = 20000
+	DefaultImageMaxFrames   = 1000
+	DefaultImageJPEGQuality = 90
+)
+
 // Mail configures the mail sanitizer.
 type Mail struct {
 	// Mode: "sanitize" (default) re-attaches every attachment that was
@@ -436,15 +464,21 @@ const (
 
 // DefaultActions is the allow-list a policy file starts from. Types whose
 // sanitizer has not been built yet are listed as "sanitize" and are blocked
-// with policy.unsupported until it exists.
+// with policy.unsupported until it exists: so are the documents and images
+// with no sanitizer at all (ODF, XPS, XLSB, Outlook .msg, ICO, HEIC, and
+// "ole", the compound files that are not Word, Excel or PowerPoint, such as
+// Ichitaro .jtd and Hanako), which tells the recipient "cannot be sanitized"
+// rather than "not allowed". SVG is listed too: its sanitizer always blocks
+// it with image.svg, because no renderer rasterises it.
 var DefaultActions = map[string]string{
 	"text": "sanitize", "csv": "sanitize", "html": "sanitize", "eml": "sanitize",
 	"pdf": "sanitize", "rtf": "sanitize",
 	"docx": "sanitize", "docm": "sanitize", "xlsx": "sanitize", "xlsm": "sanitize",
 	"pptx": "sanitize", "pptm": "sanitize", "doc": "sanitize", "xls": "sanitize", "ppt": "sanitize",
-	"odt": "sanitize", "ods": "sanitize", "odp": "sanitize",
+	"xlsb": "sanitize", "odt": "sanitize", "ods": "sanitize", "odp": "sanitize", "xps": "sanitize",
+	"msg": "sanitize", "ole": "sanitize",
 	"jpeg": "sanitize", "png": "sanitize", "gif": "sanitize", "bmp": "sanitize",
-	"tiff": "sanitize", "webp": "sanitize",
+	"tiff": "sanitize", "webp": "sanitize", "svg": "sanitize", "ico": "sanitize", "heic": "sanitize",
 	"zip": "sanitize", "gzip": "sanitize", "tar": "sanitize", "7z": "sanitize", "lzh": "sanitize",
 	"bzip2": "sanitize", "xz": "sanitize",
 	"empty": "verify",
@@ -471,6 +505,12 @@ func Default() *Config {
 		PDF:     PDF{Links: "keep", Attachments: "remove", Renderer: "pdftoppm", RasterPixels: 2000, RasterMaxPages: 200, RasterTimeout: Duration(time.Minute), Sandbox: "auto"},
 		Office:  Office{Hyperlinks: "keep", LegacyTimeout: Duration(2 * time.Minute), LegacySandbox: "auto", XLSX: XLSXSanitize},
 		RTF:     RTF{Mode: "sanitize"},
+		Image: Image{
+			MaxPixels:   DefaultImageMaxPixels,
+			MaxSide:     DefaultImageMaxSide,
+			MaxFrames:   DefaultImageMaxFrames,
+			JPEGQuality: DefaultImageJPEGQuality,
+		},
 		SMTP: SMTP{
 			Listen:             "127.0.0.1:2525",
 			Networks:           []string{"127.0.0.0/8", "::1/128"},
@@ -629,6 +669,23 @@ func (c *Config) validate() []*Error {
 		if !slices.Contains(allowed, v) {
 			bad(key, "must be one of %s, not %q", strings.Join(allowed, ", "), v)
 		}
+	}
+	for _, p := range []struct {
+		key string
+		v   int64
+	}{{"image.max_pixels", c.Image.MaxPixels}, {"image.max_side", int64(c.Image.MaxSide)}, {"image.max_frames", int64(c.Image.MaxFrames)}} {
+		if p.v <= 0 {
+			bad(p.key, "must be greater than zero")
+		}
+	}
+	if c.Image.MaxPixels > 1_000_000_000 {
+		bad("image.max_pixels", "%d is unsafe; at most 1000000000", c.Image.MaxPixels)
+	}
+	if c.Image.MaxSide > 1<<16-1 {
+		bad("image.max_side", "%d is larger than any decodable image side (65535)", c.Image.MaxSide)
+	}
+	if q := c.Image.JPEGQuality; q < 50 || q > 100 {
+		bad("image.jpeg_quality", "must be between 50 and 100, not %d", q)
 	}
 	oneOf("pdf.links", c.PDF.Links, "keep", "remove")
 	oneOf("pdf.attachments", c.PDF.Attachments, "remove", "sanitize")

@@ -36,6 +36,9 @@ links = "defang"
 [office]
 xlsx = "rebuild"
 keep_formulas = true
+[image]
+max_pixels = 1000000
+jpeg_quality = 95
 `
 	c, err := Parse("p.toml", []byte(src))
 	if err != nil {
@@ -64,6 +67,9 @@ keep_formulas = true
 	if d := Default(); d.Office.XLSX != XLSXSanitize || d.Mode("odt") != sanitize.ModeSanitize || d.Mode("ods") != sanitize.ModeSanitize || d.Mode("odp") != sanitize.ModeSanitize {
 		t.Errorf("defaults: office %+v, odt %v", d.Office, d.Mode("odt"))
 	}
+	if c.Image.MaxPixels != 1000000 || c.Image.JPEGQuality != 95 || c.Image.MaxFrames != DefaultImageMaxFrames {
+		t.Errorf("image = %+v", c.Image)
+	}
 }
 
 func TestParseErrors(t *testing.T) {
@@ -88,6 +94,8 @@ func TestParseErrors(t *testing.T) {
 		{"office", "[office]\nxlsx = \"rebuild!\"\n", []string{"p.toml:2: office.xlsx"}},
 		{"keep_formulas without rebuild", "[office]\nkeep_formulas = true\n", []string{"p.toml:2: office.keep_formulas"}},
 		{"spool over input", "[limits]\nmax_input = \"1MB\"\nspool_memory = \"2MB\"\n", []string{"p.toml:3: limits.spool_memory"}},
+		{"image", "[image]\nmax_pixels = 0\nmax_side = 70000\nmax_frames = -1\njpeg_quality = 30\nrenderer = \"rsvg\"\n",
+			[]string{"p.toml:2: image.max_pixels", "p.toml:3: image.max_side", "p.toml:4: image.max_frames", "p.toml:5: image.jpeg_quality", "p.toml:6: image.renderer: unknown key"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Parse("p.toml", []byte(tc.src))

@@ -10,6 +10,7 @@ import (
 	"github.com/mugai-project/mugai/formats/archive"
 	"github.com/mugai-project/mugai/formats/csv"
 	"github.com/mugai-project/mugai/formats/html"
+	"github.com/mugai-project/mugai/formats/image"
 	"github.com/mugai-project/mugai/formats/mail"
 	"github.com/mugai-project/mugai/formats/odf"
 	"github.com/mugai-project/mugai/formats/ole"
@@ -75,6 +76,7 @@ func sanitizers(cfg *policy.Config) map[sanitize.Kind]sanitize.Sanitizer {
 	legacy := ole.New(legacyOptions(cfg))
 	arc := archive.New(archive.Options{Lang: cfg.Lang})
 	odfs := odf.New(odf.Options{StripHyperlinks: cfg.Office.Hyperlinks == "strip"})
+	img := image.New(imageOptions(cfg))
 	m := map[sanitize.Kind]sanitize.Sanitizer{
 		detect.Text: text.New(text.Options{}),
 		detect.CSV: csv.New(csv.Options{
@@ -104,6 +106,15 @@ func sanitizers(cfg *policy.Config) map[sanitize.Kind]sanitize.Sanitizer {
 		detect.ODT:    odfs,
 		detect.ODS:    odfs,
 		detect.ODP:    odfs,
+		// Images are re-encoded from their pixels; WebP comes out as PNG.
+		// SVG is blocked (image.svg): nothing rasterises it.
+		detect.JPEG: img,
+		detect.PNG:  img,
+		detect.GIF:  img,
+		detect.BMP:  img,
+		detect.TIFF: img,
+		detect.WEBP: img,
+		detect.SVG:  img,
 	}
 	if cfg.Office.XLSX == policy.XLSXRebuild {
 		// The rebuilt workbook is XLSX; its re-scan is a rebuild again.
@@ -111,6 +122,16 @@ func sanitizers(cfg *policy.Config) map[sanitize.Kind]sanitize.Sanitizer {
 		m[detect.XLSX], m[detect.XLSM] = rb, rb
 	}
 	return m
+}
+
+func imageOptions(cfg *policy.Config) image.Options {
+	return image.Options{
+		MaxWidth:    cfg.Image.MaxSide,
+		MaxHeight:   cfg.Image.MaxSide,
+		MaxPixels:   cfg.Image.MaxPixels,
+		MaxFrames:   cfg.Image.MaxFrames,
+		JPEGQuality: cfg.Image.JPEGQuality,
+	}
 }
 
 // mailSanitizer builds the mail sanitizer; its mode follows the policy's
