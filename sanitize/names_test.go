@@ -21,6 +21,16 @@ func TestCleanName(t *testing.T) {
 		{"e\u0301.txt", "\u00e9.txt"}, // NFC
 		{"a:b*c?.txt", "a_b_c_.txt"},
 		{"bad\xffutf8.txt", "badutf8.txt"},
+		{"CON", "_CON"},
+		{"nul.txt", "_nul.txt"},
+		{"Com1.pdf", "_Com1.pdf"},
+		{"LPT9", "_LPT9"},
+		{"COM10.txt", "COM10.txt"},
+		{"CONSOLE.txt", "CONSOLE.txt"},
+		{"aux .txt", "_aux .txt"},
+		{"請求書\u202Etxt.exe", "請求書txt.exe"},
+		{"a\tb\u2066c\u2069.pdf", "abc.pdf"},
+		{"報告書.docx...", "報告書.docx"},
 		{strings.Repeat("あ", 100) + ".txt", strings.Repeat("あ", 65) + ".txt"},
 	} {
 		if got := CleanName(tc.in); got != tc.want {

@@ -1,0 +1,246 @@
+package filedrop
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The work folder (Folder.Work) holds, for each process, a claim folder
+// named <node>.<pid> and its lock file <node>.<pid>.lock, locked while the
+// process runs. Each claimed file gets its own directory there:
+//
+//	<work>/<node>.<pid>/<claim ID>/state.json   the sidecar (written first)
+//	<work>/<node>.<pid>/<claim ID>/input        the dropped file, renamed in
+//
+// and refused files are kept under <work>/refused/ for an operator.
+
+const (
+	stateFile   = "state.json"
+	inputFile   = "input"
+	refusedDir  = "refused"
+	tmpPrefix   = ".mugai-"
+	stateTmpExt = ".tmp"
+)
+
+// state is the sidecar of one claim. Each step of the processing records
+// what it did before the next begins, so that a restart resumes after the
+// last recorded step and repeats nothing that cannot be repeated.
+type state struct {
+	Rel      string    `json:"rel"`     // path in the inbox ("総務課/a.pdf")
+	Claimed  time.Time `json:"claimed"` // when it was claimed
+	Size     int64     `json:"size"`    // lstat at claim time
+	MTime    time.Time `json:"mtime"`
+	Refused  string    `json:"refused,omitempty"` // rule ID: refused unread
+	QID      string    `json:"qid,omitempty"`     // the kept original
+	SHA256   string    `json:"sha256,omitempty"`
+	Output   string    `json:"output,omitempty"` // relative to the outbox
+	Report   string    `json:"report,omitempty"` // relative to the outbox
+	Outcome  string    `json:"outcome,omitempty"`
+	Attempts int       `json:"attempts,omitempty"`
+}
+
+// job is one claim being processed.
+type job struct {
+	f       *folder
+	id      string // claim ID (directory name)
+	dir     string // the claim directory
+	st      state
+	resumed bool
+	tries   int // attempts in this process
+}
+
+func (j *job) statePath() string { return filepath.Join(j.dir, stateFile) }
+func (j *job) inputPath() string { return filepath.Join(j.dir, inputFile) }
+
+// save writes the sidecar durably: temp file, fsync, rename, fsync of the
+// claim directory.
+func (j *job) save() error {
+	raw, err := json.Marshal(&j.st)
+	if err != nil {
+		return err
+	}
+	return writeDurable(j.statePath(), raw)
+}
+
+func writeDurable(path string, data []byte) error {
+	tmp := path + stateTmpExt
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o640)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return syncDir(filepath.Dir(path))
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	d.Close()
+	return err
+}
+
+// newClaimID returns a claim ID unique to this process: time, pid and a
+// sequence number.
+func (s *Service) newClaimID() string {
+	return fmt.Sprintf("%s-%d-%06d", s.cfg.Now().UTC().Format("20060102T150405.000"), os.Getpid(), s.seq.Add(1))
+}
+
+// claim takes the candidate: the sidecar is written first, then the file is
+// renamed from the inbox into the claim directory. Only one of several
+// nodes renaming the same file succeeds; the others get ErrNotExist and
+// return (nil, nil). A crash between the two steps leaves a sidecar
+// without an input, which recovery removes.
+func (s *Service) claim(c candidate) (*job, error) {
+	f := c.f
+	id := s.newClaimID()
+	j := &job{f: f, id: id, dir: filepath.Join(f.ownDir, id)}
+	j.st = state{Rel: c.rel, Claimed: s.cfg.Now(), Size: c.fi.Size(), MTime: c.fi.ModTime()}
+	if err := os.Mkdir(j.dir, 0o750); err != nil {
+		return nil, err
+	}
+	if err := j.save(); err != nil {
+		os.RemoveAll(j.dir)
+		return nil, err
+	}
+	src := filepath.Join(f.Inbox, filepath.FromSlash(c.rel))
+	if err := os.Rename(src, j.inputPath()); err != nil {
+		os.RemoveAll(j.dir)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, nil // another node took it, or it was deleted
+		}
+		return nil, err
+	}
+	if err := syncDir(j.dir); err != nil {
+		return j, err
+	}
+	syncDir(filepath.Dir(src))
+	return j, nil
+}
+
+// recover resumes the claims left by an earlier run of this node: its own
+// claim folder (a restarted process has a new pid, so that is empty) and
+// the claim folders of this node whose lock is free, meaning their process
+// is gone. Each claim directory is moved into ours with one rename, so two
+// processes recovering at once cannot both take it. Claims of other nodes
+// are left to them.
+func (s *Service) recover(ctx context.Context, f *folder) {
+	des, err := os.ReadDir(f.Work)
+	if err != nil {
+		s.log.Error("file drop: cannot read the work folder", "folder", f.Name, "err", err)
+		return
+	}
+	prefix := safeNode(s.cfg.Node) + "."
+	for _, de := range des {
+		name := de.Name()
+		if !de.IsDir() || name == s.owner || !strings.HasPrefix(name, prefix) {
+			continue
+		}
+		if _, err := strconv.Atoi(strings.TrimPrefix(name, prefix)); err != nil {
+			continue
+		}
+		lockPath := filepath.Join(f.Work, name+".lock")
+		lf, err := os.OpenFile(lockPath, os.O_RDWR|os.O_CREATE, 0o640)
+		if err != nil {
+			continue
+		}
+		ok, _ := tryLock(lf)
+		if !ok {
+			lf.Close()
+			continue // still running
+		}
+		dead := filepath.Join(f.Work, name)
+		claims, _ := os.ReadDir(dead)
+		for _, c := range claims {
+			if c.IsDir() {
+				if err := os.Rename(filepath.Join(dead, c.Name()), filepath.Join(f.ownDir, c.Name())); err != nil {
+					s.log.Error("file drop: cannot take over a claim", "folder", f.Name, "claim", c.Name(), "err", err)
+				}
+			}
+		}
+		if err := os.Remove(dead); err == nil {
+			os.Remove(lockPath)
+		}
+		lf.Close()
+	}
+	syncDir(f.ownDir)
+	claims, _ := os.ReadDir(f.ownDir)
+	for _, c := range claims {
+		if !c.IsDir() {
+			continue
+		}
+		j := &job{f: f, id: c.Name(), dir: filepath.Join(f.ownDir, c.Name()), resumed: true}
+		raw, err := os.ReadFile(j.statePath())
+		if err == nil {
+			err = json.Unmarshal(raw, &j.st)
+		}
+		if err != nil {
+			if _, ierr := os.Lstat(j.inputPath()); ierr != nil {
+				os.RemoveAll(j.dir) // an interrupted claim: nothing in it
+				continue
+			}
+			// The input without a readable sidecar: its name is lost,
+			// not the file.
+			s.log.Error("file drop: claim without a sidecar; resuming under a generic name", "folder", f.Name, "claim", j.id, "err", err)
+			fi, _ := os.Lstat(j.inputPath())
+			j.st = state{Rel: "file", Claimed: s.cfg.Now()}
+			if fi != nil {
+				j.st.Size, j.st.MTime = fi.Size(), fi.ModTime()
+			}
+		}
+		if _, err := os.Lstat(j.inputPath()); errors.Is(err, fs.ErrNotExist) && j.st.QID == "" && j.st.Output == "" && j.st.Report == "" {
+			// The sidecar was written but the rename never happened (or
+			// another node won it): the file is still where it was.
+			os.RemoveAll(j.dir)
+			continue
+		}
+		s.log.Info("file drop: resuming", "folder", f.Name, "claim", j.id, "input", j.st.Rel, "qid", j.st.QID)
+		select {
+		case s.retry <- j:
+		case <-ctx.Done():
+			return
+		default:
+			s.later(j, 0)
+		}
+	}
+}
+
+// later re-queues j after d.
+func (s *Service) later(j *job, d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var t *time.Timer
+	t = time.AfterFunc(d, func() {
+		s.mu.Lock()
+		delete(s.timers, t)
+		s.mu.Unlock()
+		select {
+		case s.retry <- j:
+		case <-s.stop:
+		}
+	})
+	s.timers[t] = struct{}{}
+}
