@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/mugai-project/mugai/quarantine"
 )
 
 // The work folder (Folder.Work) holds, for each process, a claim folder
@@ -30,9 +32,11 @@ const (
 	stateTmpExt = ".tmp"
 )
 
-// state is the sidecar of one claim. Each step of the processing records
-// what it did before the next begins, so that a restart resumes after the
-// last recorded step and repeats nothing that cannot be repeated.
+// state is the sidecar of one claim, written when the file is claimed (and
+// when it is refused). The later steps find their own traces after a
+// restart — the kept item by its claim token, the placed output by the
+// inode of its temp file — so that they cost no further file creation;
+// the fields after Refused are kept in memory for retries.
 type state struct {
 	Rel      string    `json:"rel"`     // path in the inbox ("総務課/a.pdf")
 	Claimed  time.Time `json:"claimed"` // when it was claimed
@@ -54,7 +58,8 @@ type job struct {
 	dir     string // the claim directory
 	st      state
 	resumed bool
-	tries   int // attempts in this process
+	tries   int    // attempts in this process
+	tmp     string // temp file of the placed output, removed by finish
 }
 
 func (j *job) statePath() string { return filepath.Join(j.dir, stateFile) }
@@ -172,22 +177,23 @@ func (s *Service) recover(ctx context.Context, f *folder) {
 			lf.Close()
 			continue // still running
 		}
-		dead := filepath.Join(f.Work, name)
-		claims, _ := os.ReadDir(dead)
+		deadDir := filepath.Join(f.Work, name)
+		claims, _ := os.ReadDir(deadDir)
 		for _, c := range claims {
 			if c.IsDir() {
-				if err := os.Rename(filepath.Join(dead, c.Name()), filepath.Join(f.ownDir, c.Name())); err != nil {
+				if err := os.Rename(filepath.Join(deadDir, c.Name()), filepath.Join(f.ownDir, c.Name())); err != nil {
 					s.log.Error("file drop: cannot take over a claim", "folder", f.Name, "claim", c.Name(), "err", err)
 				}
 			}
 		}
-		if err := os.Remove(dead); err == nil {
+		if err := os.Remove(deadDir); err == nil {
 			os.Remove(lockPath)
 		}
 		lf.Close()
 	}
 	syncDir(f.ownDir)
 	claims, _ := os.ReadDir(f.ownDir)
+	s.sweep(f)
 	for _, c := range claims {
 		if !c.IsDir() {
 			continue
@@ -211,11 +217,18 @@ func (s *Service) recover(ctx context.Context, f *folder) {
 				j.st.Size, j.st.MTime = fi.Size(), fi.ModTime()
 			}
 		}
-		if _, err := os.Lstat(j.inputPath()); errors.Is(err, fs.ErrNotExist) && j.st.QID == "" && j.st.Output == "" && j.st.Report == "" {
-			// The sidecar was written but the rename never happened (or
-			// another node won it): the file is still where it was.
-			os.RemoveAll(j.dir)
-			continue
+		if _, err := os.Lstat(j.inputPath()); errors.Is(err, fs.ErrNotExist) && j.st.Refused == "" {
+			// Either the rename never happened (the file is still in the
+			// inbox, or another node won it), or the claim was finished
+			// and only its removal was cut short, or the input was deleted
+			// behind our back. Only the last leaves a kept original not
+			// yet delivered: finish that one from the quarantine.
+			m, ok := s.findKept(ctx, j)
+			if !ok || m.Delivery == quarantine.DeliveryDelivered || m.Delivery == quarantine.DeliveryBlocked {
+				os.RemoveAll(j.dir)
+				continue
+			}
+			j.st.QID, j.st.SHA256 = m.ID, m.SHA256
 		}
 		s.log.Info("file drop: resuming", "folder", f.Name, "claim", j.id, "input", j.st.Rel, "qid", j.st.QID)
 		select {
@@ -243,4 +256,44 @@ func (s *Service) later(j *job, d time.Duration) {
 		}
 	})
 	s.timers[t] = struct{}{}
+}
+
+// sweep removes the temp files left in the outbox by a process killed
+// between the removal of a claim and that of its temp file. A temp file is
+// named after its claim, and a claim directory exists from before its temp
+// file is created until before it is removed, so a temp file whose claim
+// is in no claim folder of the work folder (of any node) is an orphan.
+func (s *Service) sweep(f *folder) {
+	live := map[string]bool{}
+	owners, _ := os.ReadDir(f.Work)
+	for _, o := range owners {
+		if !o.IsDir() {
+			continue
+		}
+		claims, _ := os.ReadDir(filepath.Join(f.Work, o.Name()))
+		for _, c := range claims {
+			live[c.Name()] = true
+		}
+	}
+	dirs := []string{f.Outbox}
+	if des, err := os.ReadDir(f.Outbox); err == nil {
+		for _, de := range des {
+			if de.IsDir() {
+				dirs = append(dirs, filepath.Join(f.Outbox, de.Name()))
+			}
+		}
+	}
+	for _, dir := range dirs {
+		des, _ := os.ReadDir(dir)
+		for _, de := range des {
+			name := de.Name()
+			if !strings.HasPrefix(name, tmpPrefix) || !strings.HasSuffix(name, ".tmp") {
+				continue
+			}
+			id := strings.TrimSuffix(strings.TrimSuffix(strings.TrimPrefix(name, tmpPrefix), ".tmp"), ".rpt")
+			if !live[id] {
+				os.Remove(filepath.Join(dir, name))
+			}
+		}
+	}
 }

@@ -108,7 +108,7 @@ func start(t *testing.T, mod func(*Config, *Folder)) *harness {
 		Name: "test", Inbox: h.inbox, Outbox: h.outbox, StableTime: 300 * time.Millisecond,
 		Rescan: 500 * time.Millisecond, MaxInput: 64 << 20, Engine: testEngine(root), Subfolders: true,
 	}
-	cfg := Config{Workers: 2, RetryMin: 100 * time.Millisecond, RetryMax: 400 * time.Millisecond, OnDone: h.col.add}
+	cfg := Config{Workers: 4, RetryMin: 100 * time.Millisecond, RetryMax: 400 * time.Millisecond, OnDone: h.col.add}
 	if mod != nil {
 		mod(&cfg, &f)
 	}
@@ -559,7 +559,7 @@ func TestReportJSON(t *testing.T) {
 	var jr struct {
 		Input, Output, Outcome string
 		QuarantineID           string `json:"quarantine_id"`
-		Report                      sanitize.Report
+		Report                 sanitize.Report
 	}
 	raw := readFile(t, r.Report)
 	if err := json.Unmarshal([]byte(raw), &jr); err != nil {

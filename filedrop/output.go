@@ -27,7 +27,7 @@ func dirMode(m os.FileMode) os.FileMode { return m | (m&0o444)>>2 }
 
 // place writes what crosses into the outbox: the output (unless blocked)
 // under a safe, unique name, then the report beside it, and records both
-// names in the sidecar.
+// names in the job; the temp file stays until finish.
 //
 // The first file (the output, or for a blocked input the report) is written
 // to a temp file named after the claim, fsynced, and then hard-linked under
@@ -36,7 +36,8 @@ func dirMode(m os.FileMode) os.FileMode { return m | (m&0o444)>>2 }
 // the loser tries name_2, name_3… If the process dies after the link but
 // before the sidecar records the name, the temp file has two links; the
 // next attempt finds the other name by its inode instead of writing a
-// second copy. The report is then written with temp file and rename.
+// second copy. The temp file is therefore removed only after the claim (see
+// finish). The report is then written with temp file and rename.
 func (s *Service) place(j *job, rep *sanitize.Report, out *sanitize.Blob) error {
 	f := j.f
 	name := path.Base(j.st.Rel)
@@ -125,10 +126,7 @@ func (s *Service) place(j *job, rep *sanitize.Report, out *sanitize.Blob) error 
 		j.st.Report = path.Join(relDir, placed+suffix)
 	}
 	j.st.Outcome = string(outcome)
-	if err := j.save(); err != nil {
-		return err
-	}
-	os.Remove(tmp)
+	j.tmp = tmp
 	return nil
 }
 

@@ -139,8 +139,7 @@ func (s *Service) process(ctx context.Context, j *job) (Result, error) {
 			return res, errRetry{err}
 		}
 	} else {
-		// Placed before a restart: the report in the store, or the one
-		// written, says what was decided.
+		// Placed by an earlier attempt whose settle failed.
 		rep = s.storedReport(ctx, j)
 	}
 	res.Outcome = sanitize.Outcome(j.st.Outcome)
@@ -192,6 +191,11 @@ func (s *Service) keep(ctx context.Context, j *job) (*sanitize.Blob, error) {
 	if err != nil {
 		if isLoop(err) {
 			return nil, errRetry{err} // swapped for a link: refused on the next attempt
+		}
+		if errors.Is(err, fs.ErrNotExist) && j.st.QID == "" && j.resumed {
+			if m, ok := s.findKept(ctx, j); ok {
+				j.st.QID, j.st.SHA256 = m.ID, m.SHA256
+			}
 		}
 		if errors.Is(err, fs.ErrNotExist) && j.st.QID != "" {
 			s.log.Warn("file drop: input deleted while being processed; using the kept original", "folder", f.Name, "input", j.st.Rel, "qid", j.st.QID)
@@ -246,10 +250,6 @@ func (s *Service) keep(ctx context.Context, j *job) (*sanitize.Blob, error) {
 		// stored for this claim rather than storing a second copy.
 		if m, ok := s.findKept(ctx, j); ok && m.SHA256 == sum {
 			j.st.QID, j.st.SHA256 = m.ID, m.SHA256
-			if err := j.save(); err != nil {
-				src.Close()
-				return nil, errRetry{err}
-			}
 			return src, nil
 		}
 	}
@@ -271,11 +271,9 @@ func (s *Service) keep(ctx context.Context, j *job) (*sanitize.Blob, error) {
 		src.Close()
 		return nil, errRetry{fmt.Errorf("quarantine: %w", err)}
 	}
+	// Not written to the sidecar: a restart finds the item by the claim
+	// token (findKept), which saves a file creation per input.
 	j.st.QID, j.st.SHA256 = kept.ID, kept.SHA256
-	if err := j.save(); err != nil {
-		src.Close()
-		return nil, errRetry{err}
-	}
 	return src, nil
 }
 
@@ -397,12 +395,24 @@ func (s *Service) settle(ctx context.Context, j *job, rep *sanitize.Report) erro
 	return nil
 }
 
-// finish removes the input and the claim directory.
+// finish removes the input and the claim directory, and then the temp file
+// that placed the output (kept until now so that a restart before this
+// point finds the placed file by its inode instead of writing it again).
+//
+// The input goes first: a claim directory whose sidecar remains without an
+// input is either one whose rename never happened or a finished one, and
+// recovery tells them apart by the kept item's delivery state.
 func (s *Service) finish(j *job) {
-	if err := os.RemoveAll(j.dir); err != nil {
-		s.log.Error("file drop: cannot remove the claim", "folder", j.f.Name, "claim", j.id, "err", err)
+	for _, p := range []string{j.inputPath(), j.statePath(), j.dir} {
+		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			s.log.Error("file drop: cannot remove the claim", "folder", j.f.Name, "claim", j.id, "err", err)
+			return
+		}
 	}
 	syncDir(j.f.ownDir)
+	if j.tmp != "" {
+		os.Remove(j.tmp)
+	}
 }
 
 func (s *Service) journal() quarantine.Journal {
