@@ -89,15 +89,21 @@ is printed on standard output. Without FILE, the embedded defaults are printed.
 
 	"usage.serve": {`使い方: mugai serve [--config FILE]
 
-設定に従って SMTP 中継を動かします。インターネット側の MTA から受け取ったメールの原本を
-保管し、テキスト化して次のホップ（未設定なら Maildir ./var/outbox）へ送ります。
-ログは JSON で標準出力に出ます。SIGINT/SIGTERM で処理中のメールを終えてから止まります。
+設定に従って SMTP 中継とファイル受け渡し（監視フォルダ）を動かします。インターネット側の
+MTA から受け取ったメールの原本を保管し、テキスト化して次のホップ（未設定なら Maildir
+./var/outbox）へ送ります。受付フォルダ（既定 ./var/drop/in）に置かれたファイルは原本を
+保管し、無害化したものとレポート（<名前>.mugai.txt）を出力フォルダ（既定 ./var/drop/out）
+に置きます。ログは JSON で標準出力に出ます。SIGINT/SIGTERM で処理中のメールとファイルを
+終えてから止まります。
 `, `Usage: mugai serve [--config FILE]
 
-Runs the SMTP relay of the policy: mail from the Internet-side MTA is kept in
-the quarantine, turned into text and sent to the next hop (without one, into
-the Maildir ./var/outbox). Logs are JSON on standard output. SIGINT/SIGTERM
-stop it after the messages in progress.
+Runs the SMTP relay and the file drop of the policy: mail from the
+Internet-side MTA is kept in the quarantine, turned into text and sent to the
+next hop (without one, into the Maildir ./var/outbox); files dropped into the
+inbox (default ./var/drop/in) are kept, and their sanitized copies with a
+report (<name>.mugai.txt) appear in the outbox (default ./var/drop/out). Logs
+are JSON on standard output. SIGINT/SIGTERM stop it after the messages and
+files in progress.
 `},
 	"usage.hold": {`使い方: mugai hold on --reason TEXT | off | status [--config FILE]
 
@@ -111,9 +117,10 @@ the upstream MTA's queue; after off it is retried (nothing is lost). Audited.
 	"flag.reason":         {"理由（監査ログに記録）", "reason (written to the audit log)"},
 	"err.serve":           {"中継を開始できません: %v", "cannot run the relay: %v"},
 	"err.reason_required": {"--reason で理由を指定してください", "--reason is required"},
-	"serve.nothing":       {"動かすサービスがありません（smtp.listen が空です）", "nothing to serve (smtp.listen is empty)"},
+	"serve.nothing":       {"動かすサービスがありません（smtp.listen が空で、filedrop.folder もありません）", "nothing to serve (smtp.listen is empty and there is no filedrop.folder)"},
+	"serve.watching":      {"フォルダ %s を監視しています（出力先: %s）", "watching %s (outputs to %s)"},
 	"serve.listening":     {"SMTP %s で待ち受けています（配送先: %s）", "SMTP listening on %s (delivering to %s)"},
-	"serve.stopping":      {"停止します。処理中のメールを終えています…", "stopping: finishing the messages in progress…"},
+	"serve.stopping":      {"停止します。処理中のメールとファイルを終えています…", "stopping: finishing the messages and files in progress…"},
 	"hold.on":             {"一時停止しました。新しいメールには 451 を返します", "hold is on: new mail gets 451"},
 	"hold.off":            {"一時停止を解除しました", "hold is off"},
 	"hold.is_on":          {"一時停止中です", "hold is on"},
