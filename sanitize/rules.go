@@ -35,6 +35,9 @@ type RuleInfo struct {
 var RuleTable = []RuleInfo{
 	{"csv.formula", "数式として実行されうるセルの先頭に ' を付けて無害化しました", "cells that a spreadsheet would run as formulas were prefixed with '"},
 	{"detect.mismatch", "ファイル名や宣言された種類と実際の中身が一致しません", "the content does not match its name or declared type"},
+	{"filedrop.hardlink", "他の名前（ハードリンク）を持つファイルは読み込まずに拒否しました", "a file with other names (hard links) was refused without being read"},
+	{"filedrop.special", "通常のファイルではない（FIFO・デバイス等）ため読み込まずに拒否しました", "not a regular file (FIFO, device, socket); refused without being read"},
+	{"filedrop.symlink", "シンボリックリンクは辿らずに拒否しました", "a symbolic link was refused and never followed"},
 	{"html.comment", "HTMLのコメントを削除しました", "HTML comments were removed"},
 	{"html.embed", "埋め込みオブジェクト(iframe/object/embed等)を削除しました", "embedded objects (iframe, object, embed, …) were removed"},
 	{"html.event", "イベントハンドラ属性(onclick等)を削除しました", "event handler attributes (onclick, …) were removed"},
