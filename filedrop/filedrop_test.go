@@ -72,7 +72,7 @@ func (c *collector) n() int {
 }
 
 // waitFor waits until cond holds or the timeout passes.
-func waitFor(t *testing.T, what string, timeout time.Duration, cond func() bool) {
+func waitFor(t testing.TB, what string, timeout time.Duration, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for !cond() {
@@ -84,7 +84,7 @@ func waitFor(t *testing.T, what string, timeout time.Duration, cond func() bool)
 }
 
 type harness struct {
-	t      *testing.T
+	t      testing.TB
 	root   string
 	inbox  string
 	outbox string
@@ -95,7 +95,7 @@ type harness struct {
 }
 
 // start runs a Service over one folder rooted in a temp directory.
-func start(t *testing.T, mod func(*Config, *Folder)) *harness {
+func start(t testing.TB, mod func(*Config, *Folder)) *harness {
 	t.Helper()
 	root := t.TempDir()
 	st, err := local.Open(filepath.Join(root, "quarantine"), local.Options{})
@@ -139,7 +139,7 @@ func (h *harness) stop() {
 }
 
 type testWriter struct {
-	t  *testing.T
+	t  testing.TB
 	mu sync.Mutex
 }
 
@@ -200,7 +200,7 @@ func (h *harness) waitResult(input string, timeout time.Duration) Result {
 	return r
 }
 
-func readFile(t *testing.T, p string) string {
+func readFile(t testing.TB, p string) string {
 	t.Helper()
 	b, err := os.ReadFile(p)
 	if err != nil {
@@ -210,7 +210,7 @@ func readFile(t *testing.T, p string) string {
 }
 
 // outboxFiles lists the outbox, relative paths, temp files included.
-func outboxFiles(t *testing.T, dir string) []string {
+func outboxFiles(t testing.TB, dir string) []string {
 	t.Helper()
 	var names []string
 	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
@@ -224,7 +224,7 @@ func outboxFiles(t *testing.T, dir string) []string {
 }
 
 // claimsLeft counts the claim directories in the work folder.
-func claimsLeft(t *testing.T, work string) int {
+func claimsLeft(t testing.TB, work string) int {
 	n := 0
 	des, _ := os.ReadDir(work)
 	for _, de := range des {

@@ -40,6 +40,9 @@ func CleanName(name string) string {
 		}
 	}
 	name = strings.Trim(b.String(), " .\u3000")
+	if reservedName(name) {
+		name = "_" + name
+	}
 	if len(name) > 200 {
 		ext := path.Ext(name)
 		if len(ext) > 16 {
@@ -49,13 +52,10 @@ func CleanName(name string) string {
 		for !utf8.ValidString(base) {
 			base = base[:len(base)-1]
 		}
-		name = base + ext
+		name = strings.TrimRight(base, " .\u3000") + ext
 	}
 	if name == "" {
 		name = "file"
-	}
-	if reservedName(name) {
-		name = "_" + name
 	}
 	return name
 }
