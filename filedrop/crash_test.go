@@ -66,7 +66,10 @@ func TestKillRestart(t *testing.T) {
 	}
 	root := t.TempDir()
 	in := filepath.Join(root, "in")
-	const n = 240
+	n := 240
+	if raceEnabled {
+		n = 60
+	}
 	want := map[string]string{}
 	stage := filepath.Join(root, "stage")
 	os.MkdirAll(stage, 0o755)
@@ -104,6 +107,12 @@ func TestKillRestart(t *testing.T) {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
+		t.Cleanup(func() {
+			if cmd.ProcessState == nil {
+				cmd.Process.Kill()
+				cmd.Wait()
+			}
+		})
 		return cmd
 	}
 	outputs := func() int {
@@ -119,7 +128,11 @@ func TestKillRestart(t *testing.T) {
 	kills := 0
 	for round := 0; round < 8 && outputs() < n; round++ {
 		cmd := run()
-		time.Sleep(time.Duration(150+rng.IntN(500)) * time.Millisecond)
+		pause := time.Duration(150+rng.IntN(500)) * time.Millisecond
+		if raceEnabled {
+			pause *= 4
+		}
+		time.Sleep(pause)
 		cmd.Process.Signal(syscall.SIGKILL)
 		cmd.Wait()
 		kills++
@@ -127,7 +140,7 @@ func TestKillRestart(t *testing.T) {
 	}
 	cmd := run()
 	work := filepath.Join(in, ".mugai-work")
-	waitFor(t, "every input processed", 40*time.Second, func() bool {
+	waitFor(t, "every input processed", 50*time.Second, func() bool {
 		return outputs() >= n && claimsLeft(t, work) == 0
 	})
 	cmd.Process.Signal(syscall.SIGTERM)

@@ -442,18 +442,22 @@ func TestEndToEnd(t *testing.T) {
 		h.col.mu.Lock()
 		h.col.res = nil
 		h.col.mu.Unlock()
-		for i := range 1000 {
+		n := 1000
+		if raceEnabled {
+			n = 150
+		}
+		for i := range n {
 			h.drop(fmt.Sprintf("bulk/%04d.txt", i), fmt.Appendf(nil, "file %d 内容\n", i))
 		}
-		waitFor(t, "1000 results", 40*time.Second, func() bool { return h.col.n() >= 1000 })
+		waitFor(t, "all results", 50*time.Second, func() bool { return h.col.n() >= n })
 		outs := 0
 		for _, n := range outboxFiles(t, filepath.Join(h.outbox, "bulk")) {
 			if strings.HasSuffix(n, ".txt") && !strings.HasSuffix(n, ".mugai.txt") {
 				outs++
 			}
 		}
-		if outs != 1000 || h.col.n() != 1000 {
-			t.Errorf("%d outputs, %d results, want 1000", outs, h.col.n())
+		if outs != n || h.col.n() != n {
+			t.Errorf("%d outputs, %d results, want %d", outs, h.col.n(), n)
 		}
 	})
 
@@ -501,7 +505,7 @@ func TestLargeFile(t *testing.T) {
 }
 
 func TestLargeFileProcessed(t *testing.T) {
-	if testing.Short() {
+	if testing.Short() || raceEnabled {
 		t.Skip("100 MB")
 	}
 	h := start(t, func(c *Config, f *Folder) {
@@ -582,7 +586,10 @@ func TestTwoInstances(t *testing.T) {
 	cfg.OnDone = func(r Result) { h.col.add(r) }
 	h2 := &harness{t: t, root: h.root, inbox: h.inbox, outbox: h.outbox, store: h.store, col: h.col}
 	h2.run(cfg)
-	const n = 300
+	n := 300
+	if raceEnabled {
+		n = 60
+	}
 	for i := range n {
 		h.moveIn(fmt.Sprintf("f%03d.txt", i), fmt.Appendf(nil, "内容 %d\n", i))
 	}
