@@ -438,6 +438,30 @@ func TestEndToEnd(t *testing.T) {
 		}
 	})
 
+	t.Run("input deleted while being processed", func(t *testing.T) {
+		// The outbox fails, so the claim waits for a retry; meanwhile
+		// someone deletes the claimed input. The kept original finishes
+		// the job.
+		blocker := filepath.Join(h.outbox, "人事課")
+		os.WriteFile(blocker, nil, 0o644)
+		h.moveIn("人事課/名簿.txt", []byte("山田\n佐藤\n"))
+		work := filepath.Join(h.inbox, ".mugai-work")
+		var inputs []string
+		waitFor(t, "the claim", 5*time.Second, func() bool {
+			inputs, _ = filepath.Glob(filepath.Join(work, "*", "*", inputFile))
+			return len(inputs) == 1
+		})
+		time.Sleep(300 * time.Millisecond) // kept, and failed at the outbox
+		if err := os.Remove(inputs[0]); err != nil {
+			t.Fatal(err)
+		}
+		os.Remove(blocker)
+		r := h.waitResult("人事課/名簿.txt", 5*time.Second)
+		if !strings.Contains(readFile(t, r.Output), "佐藤") || r.QID == "" {
+			t.Errorf("not finished from the kept original: %+v", r)
+		}
+	})
+
 	t.Run("1000 small files", func(t *testing.T) {
 		h.col.mu.Lock()
 		h.col.res = nil
