@@ -17,7 +17,11 @@
 //     inbox (inotify IN_MOVED_TO; for example a browser renaming its
 //     .crdownload, or `mv` from the same disk), or a copy that sets the
 //     modification time at the end (cp -p, rsync, robocopy) is taken at
-//     once; a writer still writing moves mtime and ctime together.
+//     once; a writer still writing moves mtime and ctime together. A rename
+//     within the same clock tick as the last write (a few milliseconds on
+//     file systems with coarse timestamps) shows equal times and waits for
+//     the stable time like any other file. fsnotify reports a rename into
+//     the folder as a Create, like a new file, so the times decide.
 //
 // Hidden files, Office lock files (~$…) and partial downloads (.crdownload,
 // .part, .partial, .download, .tmp) are left alone until renamed. A file

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"time"
 
@@ -417,10 +418,17 @@ func (s *Service) finish(j *job) {
 
 func (s *Service) journal() quarantine.Journal {
 	jr, ok := s.store.(quarantine.Journal)
-	if !ok || any(s.store) != any(s.audit) {
+	if !ok || !sameValue(s.store, s.audit) {
 		return nil
 	}
 	return jr
+}
+
+// sameValue reports whether a and b are the same value, without panicking
+// on types that cannot be compared.
+func sameValue(a, b any) bool {
+	va, vb := reflect.ValueOf(a), reflect.ValueOf(b)
+	return va.IsValid() && vb.IsValid() && va.Type() == vb.Type() && va.Comparable() && vb.Comparable() && a == b
 }
 
 func event(typ, item string, data map[string]any) quarantine.Event {
