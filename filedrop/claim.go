@@ -261,9 +261,32 @@ func (s *Service) later(j *job, d time.Duration) {
 // sweep removes the temp files left in the outbox by a process killed
 // between the removal of a claim and that of its temp file. A temp file is
 // named after its claim, and a claim directory exists from before its temp
-// file is created until before it is removed, so a temp file whose claim
-// is in no claim folder of the work folder (of any node) is an orphan.
+// file is created until before it is removed. So, listing the temp files
+// first and the claims second, a temp file whose claim is in no claim
+// folder of the work folder (of any node) is an orphan, or one about to be
+// removed anyway.
 func (s *Service) sweep(f *folder) {
+	dirs := []string{f.Outbox}
+	if des, err := os.ReadDir(f.Outbox); err == nil {
+		for _, de := range des {
+			if de.IsDir() {
+				dirs = append(dirs, filepath.Join(f.Outbox, de.Name()))
+			}
+		}
+	}
+	tmps := map[string]string{} // path → claim ID
+	for _, dir := range dirs {
+		des, _ := os.ReadDir(dir)
+		for _, de := range des {
+			name := de.Name()
+			if strings.HasPrefix(name, tmpPrefix) && strings.HasSuffix(name, ".tmp") {
+				tmps[filepath.Join(dir, name)] = strings.TrimSuffix(strings.TrimSuffix(strings.TrimPrefix(name, tmpPrefix), ".tmp"), ".rpt")
+			}
+		}
+	}
+	if len(tmps) == 0 {
+		return
+	}
 	live := map[string]bool{}
 	owners, _ := os.ReadDir(f.Work)
 	for _, o := range owners {
@@ -275,25 +298,9 @@ func (s *Service) sweep(f *folder) {
 			live[c.Name()] = true
 		}
 	}
-	dirs := []string{f.Outbox}
-	if des, err := os.ReadDir(f.Outbox); err == nil {
-		for _, de := range des {
-			if de.IsDir() {
-				dirs = append(dirs, filepath.Join(f.Outbox, de.Name()))
-			}
-		}
-	}
-	for _, dir := range dirs {
-		des, _ := os.ReadDir(dir)
-		for _, de := range des {
-			name := de.Name()
-			if !strings.HasPrefix(name, tmpPrefix) || !strings.HasSuffix(name, ".tmp") {
-				continue
-			}
-			id := strings.TrimSuffix(strings.TrimSuffix(strings.TrimPrefix(name, tmpPrefix), ".tmp"), ".rpt")
-			if !live[id] {
-				os.Remove(filepath.Join(dir, name))
-			}
+	for p, id := range tmps {
+		if !live[id] {
+			os.Remove(p)
 		}
 	}
 }
