@@ -193,7 +193,7 @@ func (s *Service) recover(ctx context.Context, f *folder) {
 	}
 	syncDir(f.ownDir)
 	claims, _ := os.ReadDir(f.ownDir)
-	s.sweep(f)
+	defer s.sweep(f) // after the finished claims below are removed
 	for _, c := range claims {
 		if !c.IsDir() {
 			continue

@@ -170,12 +170,15 @@ func New(cfg Config, store quarantine.Store, audit quarantine.Audit, log *slog.L
 			f.Report = "ja"
 		}
 		fd := &folder{Folder: f, ownDir: filepath.Join(f.Work, s.owner)}
-		for _, d := range []string{f.Inbox, f.Outbox, f.Work, fd.ownDir} {
+		for _, d := range []string{f.Inbox, f.Outbox, f.Work} {
 			if err := os.MkdirAll(d, 0o750); err != nil {
 				s.release()
 				return nil, fmt.Errorf("filedrop: %s: %w", f.Name, err)
 			}
 		}
+		// The lock first, then the claim folder: another process of this
+		// node that finds the folder finds it locked (recover looks at
+		// folders only).
 		lf, err := os.OpenFile(fd.ownDir+".lock", os.O_RDWR|os.O_CREATE, 0o640)
 		if err != nil {
 			s.release()
@@ -188,6 +191,10 @@ func New(cfg Config, store quarantine.Store, audit quarantine.Audit, log *slog.L
 		}
 		fd.lock = lf
 		s.folders = append(s.folders, fd)
+		if err := os.MkdirAll(fd.ownDir, 0o750); err != nil {
+			s.release()
+			return nil, fmt.Errorf("filedrop: %s: %w", f.Name, err)
+		}
 	}
 	return s, nil
 }
@@ -206,9 +213,14 @@ func safeNode(n string) string {
 	return n
 }
 
+// release drops the locks; an empty claim folder goes with its lock file
+// (one with claims left stays for the next run of this node).
 func (s *Service) release() {
 	for _, f := range s.folders {
 		if f.lock != nil {
+			if os.Remove(f.ownDir) == nil {
+				os.Remove(f.ownDir + ".lock")
+			}
 			f.lock.Close()
 			f.lock = nil
 		}
