@@ -3,9 +3,12 @@ package filedrop
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"testing"
@@ -99,14 +102,12 @@ func benchBatch(b *testing.B, files []string, workers int) {
 		stage := filepath.Join(h.root, "stage")
 		os.MkdirAll(stage, 0o755)
 		for _, f := range files {
-			data, err := os.ReadFile(f)
-			if err != nil {
-				b.Fatal(err)
-			}
-			if err := os.WriteFile(filepath.Join(stage, filepath.Base(f)), data, 0o644); err != nil {
+			if err := copyFile(f, filepath.Join(stage, filepath.Base(f))); err != nil {
 				b.Fatal(err)
 			}
 		}
+		runtime.GC()
+		debug.FreeOSMemory()
 		resetPeakRSS()
 		b.StartTimer()
 		t0 := time.Now()
@@ -151,4 +152,21 @@ func peakRSS() int64 {
 		}
 	}
 	return 0
+}
+
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.Create(dst)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
 }

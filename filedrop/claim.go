@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/mugai-project/mugai/quarantine"
+	"github.com/mugai-project/mugai/sanitize"
 )
 
 // The work folder (Folder.Work) holds, for each process, a claim folder
@@ -58,8 +59,9 @@ type job struct {
 	dir     string // the claim directory
 	st      state
 	resumed bool
-	tries   int    // attempts in this process
-	tmp     string // temp file of the placed output, removed by finish
+	tries   int              // attempts in this process
+	tmp     string           // temp file of the placed output, removed by finish
+	rep     *sanitize.Report // the engine's report, for a retry of settle
 }
 
 func (j *job) statePath() string { return filepath.Join(j.dir, stateFile) }

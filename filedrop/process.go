@@ -88,16 +88,14 @@ type errStillWriting struct{}
 
 func (errStillWriting) Error() string { return "filedrop: input changed while it was read" }
 
-// process runs the steps of one claim, skipping those its sidecar records
-// as done:
+// process runs the steps of one claim, skipping those already done:
 //
-//  1. keep: the input is spooled, stored in the quarantine, and the
-//     quarantine ID recorded (a restart that finds no ID looks the claim up
-//     in the store before storing again);
+//  1. keep: the input is spooled and stored in the quarantine (a resumed
+//     claim first looks for the item stored under its claim token);
 //  2. judge: the engine runs on the spooled bytes (an engine error means
 //     "not processed": retried later);
 //  3. place: the output, then the report, are written atomically into the
-//     outbox and their names recorded;
+//     outbox (a resumed claim finds an output already linked into place);
 //  4. settle: the quarantine item gets the outcome, delivery and event;
 //  5. the input and the claim directory are removed.
 func (s *Service) process(ctx context.Context, j *job) (Result, error) {
@@ -136,12 +134,16 @@ func (s *Service) process(ctx context.Context, j *job) (Result, error) {
 		}
 		rep.Input = j.st.Rel
 		rep.QuarantineID = j.st.QID
+		j.rep = rep
 		if err := s.place(j, rep, out); err != nil {
 			return res, errRetry{err}
 		}
 	} else {
 		// Placed by an earlier attempt whose settle failed.
-		rep = s.storedReport(ctx, j)
+		rep = j.rep
+		if rep == nil {
+			rep = s.storedReport(ctx, j)
+		}
 	}
 	res.Outcome = sanitize.Outcome(j.st.Outcome)
 	res.QID = j.st.QID
