@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/mugai-project/mugai/quarantine"
@@ -110,10 +111,14 @@ func syncDir(dir string) error {
 	return err
 }
 
-// newClaimID returns a claim ID unique to this process: time, pid and a
-// sequence number.
+// claimSeq numbers the claims of this process (all its Services).
+var claimSeq atomic.Uint64
+
+// newClaimID returns a claim ID unique across the nodes sharing a folder:
+// time, node, pid and a sequence number. Temp files in the outbox, which
+// nodes may share, are named after it.
 func (s *Service) newClaimID() string {
-	return fmt.Sprintf("%s-%d-%06d", s.cfg.Now().UTC().Format("20060102T150405.000"), os.Getpid(), s.seq.Add(1))
+	return fmt.Sprintf("%s-%s-%d-%06d", s.cfg.Now().UTC().Format("20060102T150405.000"), safeNode(s.cfg.Node), os.Getpid(), claimSeq.Add(1))
 }
 
 // claim takes the candidate: the sidecar is written first, then the file is

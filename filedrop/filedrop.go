@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/fsnotify/fsnotify"
@@ -90,7 +89,6 @@ type Service struct {
 	audit   quarantine.Audit
 	log     *slog.Logger
 	owner   string // <node>.<pid>: this process's claim folder name
-	seq     atomic.Uint64
 
 	work  chan candidate
 	retry chan *job
