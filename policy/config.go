@@ -10,7 +10,9 @@ import (
 	"net/netip"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -79,6 +81,8 @@ type Config struct {
 
 	// Log configures the service log of `mugai serve`.
 	Log Log `toml:"log"`
+	// Filedrop configures the watched folders of `mugai serve`.
+	Filedrop Filedrop `toml:"filedrop"`
 }
 
 // Scan configures the malware scan of each original (and optionally each
@@ -147,6 +151,79 @@ type Log struct {
 	// SyslogTag with output = "syslog". Default "mugai".
 	SyslogTag string `toml:"syslog_tag"`
 }
+
+// Filedrop configures the file drop: folders on the Internet side where
+// staff drop files, and the folders on the LGWAN side where the sanitized
+// copies and their reports appear.
+type Filedrop struct {
+	// Workers sanitizing files at once, over all folders. Default 2.
+	Workers int `toml:"workers"`
+	// RetryMin and RetryMax bound the backoff after a file could not be
+	// processed (outbox unwritable, disk full, quarantine or scanner
+	// down): the wait doubles from RetryMin up to RetryMax. Defaults 5s
+	// and 5m.
+	RetryMin Duration `toml:"retry_min"`
+	RetryMax Duration `toml:"retry_max"`
+	// Folders watched. A policy file without [[filedrop.folder]] keeps the
+	// default pair ./var/drop/in → ./var/drop/out; `folder = []` under
+	// [filedrop] turns the file drop off.
+	Folders []Folder `toml:"folder"`
+}
+
+// Folder is one watched inbox and its outbox. Zero fields take the
+// defaults described on each.
+type Folder struct {
+	// Name in logs and the audit log. Default: the inbox path.
+	Name string `toml:"name"`
+	// Inbox is watched for files (required).
+	Inbox string `toml:"inbox"`
+	// Outbox receives the sanitized copies and reports (required; not
+	// inside the inbox, nor the inbox inside it).
+	Outbox string `toml:"outbox"`
+	// Work holds claimed files while they are processed; it must be on the
+	// inbox's file system (files are claimed by rename). Default
+	// "<inbox>/.mugai-work". Nodes sharing an inbox share it too.
+	Work string `toml:"work"`
+	// Subfolders mirrors one level of per-department subfolders: a file
+	// dropped in <inbox>/総務課/ appears in <outbox>/総務課/. Without it,
+	// subfolders of the inbox are ignored. Default false.
+	Subfolders bool `toml:"subfolders"`
+	// StableTime: a file is taken once its size and modification time have
+	// not changed for this long (a file renamed into the inbox is taken at
+	// once). Default 5s.
+	StableTime Duration `toml:"stable_time"`
+	// Rescan is the interval of full scans of the inbox, besides file
+	// system events (which network shares may lose). Default 30s.
+	Rescan Duration `toml:"rescan"`
+	// Report is the format of the report beside each output:
+	// "ja" (<name>.mugai.txt in Japanese), "en" (in English) or "json"
+	// (<name>.mugai.json). Default: lang.
+	Report string `toml:"report"`
+	// Mode of outputs and reports, octal. Default "0644".
+	Mode string `toml:"mode"`
+	// Group owning outputs and reports (name or number). Default: the
+	// service's.
+	Group string `toml:"group"`
+	// MaxInput: larger files are blocked with a report and not read.
+	// Default limits.max_input.
+	MaxInput ByteSize `toml:"max_input"`
+	// Actions for this folder, merged over [actions] (for example a
+	// folder where only PDF is accepted sets every other type to "block").
+	Actions map[string]string `toml:"actions"`
+}
+
+// Default values of the file drop.
+const (
+	DefaultDropInbox      = "./var/drop/in"
+	DefaultDropOutbox     = "./var/drop/out"
+	DefaultDropWorkers    = 2
+	DefaultDropStableTime = Duration(5 * time.Second)
+	DefaultDropRescan     = Duration(30 * time.Second)
+	DefaultDropRetryMin   = Duration(5 * time.Second)
+	DefaultDropRetryMax   = Duration(5 * time.Minute)
+	DefaultDropMode       = "0644"
+	ReportJSON            = "json"
+)
 
 // SMTP configures the relay between the Internet-side MTA and the LGWAN
 // side.
@@ -548,11 +625,67 @@ func Default() *Config {
 			SyslogFacility: "mail",
 			SyslogTag:      "mugai",
 		},
+		Filedrop: Filedrop{
+			Workers:  DefaultDropWorkers,
+			RetryMin: DefaultDropRetryMin,
+			RetryMax: DefaultDropRetryMax,
+		},
 	}
 	for k, v := range DefaultActions {
 		c.Actions[k] = v
 	}
+	c.Filedrop.Folders = []Folder{{Inbox: DefaultDropInbox, Outbox: DefaultDropOutbox}}
+	c.fillFolders()
 	return c
+}
+
+// fillFolders gives each folder's zero fields their defaults.
+func (c *Config) fillFolders() {
+	for i := range c.Filedrop.Folders {
+		f := &c.Filedrop.Folders[i]
+		if f.Name == "" {
+			f.Name = f.Inbox
+		}
+		if f.Work == "" && f.Inbox != "" {
+			f.Work = filepath.Join(f.Inbox, ".mugai-work")
+		}
+		if f.StableTime == 0 {
+			f.StableTime = DefaultDropStableTime
+		}
+		if f.Rescan == 0 {
+			f.Rescan = DefaultDropRescan
+		}
+		if f.Report == "" {
+			f.Report = c.Lang
+		}
+		if f.Mode == "" {
+			f.Mode = DefaultDropMode
+		}
+		if f.MaxInput == 0 {
+			f.MaxInput = c.Limits.MaxInput
+		}
+	}
+}
+
+// ForFolder returns the policy that applies to files dropped in folder f:
+// c with f's actions merged over c's and f's input limit.
+func (c *Config) ForFolder(f Folder) *Config {
+	fc := *c
+	fc.Actions = maps.Clone(c.Actions)
+	maps.Copy(fc.Actions, f.Actions)
+	if f.MaxInput > 0 {
+		fc.Limits.MaxInput = f.MaxInput
+	}
+	return &fc
+}
+
+// FileMode parses the folder's mode.
+func (f Folder) FileMode() (os.FileMode, error) {
+	m, err := strconv.ParseUint(f.Mode, 8, 32)
+	if err != nil || m > 0o777 {
+		return 0, fmt.Errorf("%q is not an octal file mode such as \"0640\"", f.Mode)
+	}
+	return os.FileMode(m), nil
 }
 
 // Load reads and validates a policy file. Unknown keys, bad values and
@@ -570,6 +703,7 @@ func Load(path string) (*Config, error) {
 // the result.
 func Parse(name string, src []byte) (*Config, error) {
 	c := Default()
+	c.Filedrop.Folders = nil // [[filedrop.folder]] would merge into the default's
 	md, err := toml.NewDecoder(bytes.NewReader(src)).Decode(c)
 	if err != nil {
 		var pe toml.ParseError
@@ -578,6 +712,10 @@ func Parse(name string, src []byte) (*Config, error) {
 		}
 		return nil, &Error{File: name, Msg: err.Error()}
 	}
+	if !md.IsDefined("filedrop", "folder") {
+		c.Filedrop.Folders = []Folder{{Inbox: DefaultDropInbox, Outbox: DefaultDropOutbox}}
+	}
+	c.fillFolders()
 	var errs []error
 	for _, k := range md.Undecoded() {
 		errs = append(errs, &Error{File: name, Line: keyLine(src, k), Key: k.String(), Msg: "unknown key"})
@@ -823,6 +961,76 @@ func (c *Config) validate() []*Error {
 			bad(key, "needs recipient_domain or sender")
 		}
 		oneOf(key+".mode", r.Mode, MailSanitize, MailText)
+	}
+	errs = append(errs, c.validateFiledrop()...)
+	return errs
+}
+
+func (c *Config) validateFiledrop() []*Error {
+	var errs []*Error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, &Error{Key: key, Msg: fmt.Sprintf(format, args...)})
+	}
+	d := c.Filedrop
+	if d.Workers <= 0 || d.Workers > 256 {
+		bad("filedrop.workers", "must be between 1 and 256")
+	}
+	if d.RetryMin <= 0 || d.RetryMax < d.RetryMin {
+		bad("filedrop.retry_min", "retry_min must be positive and not above retry_max")
+	}
+	// within reports whether p is q or inside it.
+	within := func(p, q string) bool {
+		p, q = filepath.Clean(p), filepath.Clean(q)
+		rel, err := filepath.Rel(q, p)
+		return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+	}
+	inboxes := map[string]int{}
+	for i, f := range d.Folders {
+		key := fmt.Sprintf("filedrop.folder[%d]", i+1)
+		if f.Inbox == "" || f.Outbox == "" {
+			bad(key, "needs inbox and outbox")
+			continue
+		}
+		if within(f.Outbox, f.Inbox) || within(f.Inbox, f.Outbox) {
+			bad(key+".outbox", "%q and inbox %q must not contain each other", f.Outbox, f.Inbox)
+		}
+		if within(f.Work, f.Outbox) {
+			bad(key+".work", "%q must not be inside the outbox", f.Work)
+		}
+		if j, ok := inboxes[filepath.Clean(f.Inbox)]; ok {
+			bad(key+".inbox", "%q is already the inbox of folder %d", f.Inbox, j)
+		}
+		inboxes[filepath.Clean(f.Inbox)] = i + 1
+		if f.StableTime < 0 {
+			bad(key+".stable_time", "must not be negative")
+		}
+		if f.Rescan <= 0 {
+			bad(key+".rescan", "must be greater than zero")
+		}
+		oneOf := func(k, v string, allowed ...string) {
+			if !slices.Contains(allowed, v) {
+				bad(k, "must be one of %s, not %q", strings.Join(allowed, ", "), v)
+			}
+		}
+		oneOf(key+".report", f.Report, LangJA, LangEN, ReportJSON)
+		if _, err := f.FileMode(); err != nil {
+			bad(key+".mode", "%v", err)
+		}
+		if f.MaxInput <= 0 {
+			bad(key+".max_input", "must be greater than zero")
+		}
+		for _, k := range slices.Sorted(maps.Keys(f.Actions)) {
+			kind := detect.Kind(k)
+			m, err := sanitize.ParseMode(f.Actions[k])
+			switch {
+			case !detect.Known(kind):
+				bad(key+".actions."+k, "unknown type %q", k)
+			case err != nil:
+				bad(key+".actions."+k, "unknown action %q (want sanitize, verify or block)", f.Actions[k])
+			case m != sanitize.ModeBlock && detect.ClassOf(kind) == detect.ClassExecutable:
+				bad(key+".actions."+k, "type %q can only be blocked", k)
+			}
+		}
 	}
 	return errs
 }

@@ -272,3 +272,60 @@ sandbox = "required"
 		}
 	}
 }
+
+func TestFiledropConfig(t *testing.T) {
+	c, err := Parse("x.toml", []byte("lang = \"en\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Filedrop.Folders) != 1 || c.Filedrop.Folders[0].Inbox != DefaultDropInbox || c.Filedrop.Folders[0].Report != LangEN {
+		t.Errorf("default folder: %+v", c.Filedrop.Folders)
+	}
+	c, err = Parse("x.toml", []byte(`
+[actions]
+pdf = "verify"
+[[filedrop.folder]]
+inbox = "/srv/in"
+outbox = "/srv/out"
+report = "json"
+mode = "0640"
+[filedrop.folder.actions]
+docm = "block"
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := c.Filedrop.Folders[0]
+	if len(c.Filedrop.Folders) != 1 || f.Outbox != "/srv/out" || f.Work != "/srv/in/.mugai-work" || f.StableTime != DefaultDropStableTime {
+		t.Errorf("folder: %+v", c.Filedrop.Folders)
+	}
+	if m, _ := f.FileMode(); m != 0o640 {
+		t.Errorf("mode %v", m)
+	}
+	fc := c.ForFolder(f)
+	if fc.Actions["docm"] != "block" || fc.Actions["pdf"] != "verify" || c.Actions["docm"] != "sanitize" {
+		t.Errorf("actions not merged per folder: %v / %v", fc.Actions["docm"], c.Actions["docm"])
+	}
+	c, err = Parse("x.toml", []byte("[filedrop]\nfolder = []\n"))
+	if err != nil || len(c.Filedrop.Folders) != 0 {
+		t.Errorf("folder = [] should turn the file drop off: %v %v", c, err)
+	}
+	_, err = Parse("bad.toml", []byte(`
+[[filedrop.folder]]
+inbox = "/srv/in"
+outbox = "/srv/in/out"
+report = "xml"
+mode = "rw"
+[[filedrop.folder]]
+inbox = "/srv/in"
+outbox = "/srv/o2"
+`))
+	if err == nil {
+		t.Fatal("bad file drop config accepted")
+	}
+	for _, want := range []string{"folder[1].outbox", "folder[1].report", "folder[1].mode", "folder[2].inbox"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not mention %s:\n%v", want, err)
+		}
+	}
+}

@@ -15,8 +15,10 @@ import (
 // the base name only, decodes nothing (the caller decodes RFC 2047 or CP932
 // first), normalises to NFC, removes control characters, bidirectional
 // controls (the "請求書\u202Efdp.exe" trick) and invalid UTF-8, neutralises
-// path separators, and trims the spaces and dots Windows would drop. It never
-// returns "", ".", ".." or a name longer than 200 bytes.
+// path separators, trims the spaces and dots Windows would drop, and prefixes
+// the device names Windows reserves ("CON", "nul.txt", "COM1.pdf") with "_".
+// It never returns "", ".", "..", a name starting with a dot or longer than
+// 200 bytes.
 func CleanName(name string) string {
 	name = strings.ToValidUTF8(name, "")
 	// Base name under both separators.
@@ -38,6 +40,9 @@ func CleanName(name string) string {
 		}
 	}
 	name = strings.Trim(b.String(), " .\u3000")
+	if reservedName(name) {
+		name = "_" + name
+	}
 	if len(name) > 200 {
 		ext := path.Ext(name)
 		if len(ext) > 16 {
@@ -47,12 +52,34 @@ func CleanName(name string) string {
 		for !utf8.ValidString(base) {
 			base = base[:len(base)-1]
 		}
-		name = base + ext
+		name = strings.TrimRight(base, " .\u3000") + ext
 	}
 	if name == "" {
 		name = "file"
 	}
 	return name
+}
+
+// reservedName reports whether Windows treats name as a device: CON, PRN,
+// AUX, NUL, COM0–COM9 and LPT0–LPT9 (with superscript digits too), in any
+// case, alone or followed by an extension.
+func reservedName(name string) bool {
+	stem := name
+	if i := strings.IndexByte(stem, '.'); i >= 0 {
+		stem = stem[:i]
+	}
+	stem = strings.TrimRight(strings.ToUpper(stem), " ")
+	switch stem {
+	case "CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$":
+		return true
+	}
+	if len(stem) >= 4 && (strings.HasPrefix(stem, "COM") || strings.HasPrefix(stem, "LPT")) {
+		switch d := stem[3:]; d {
+		case "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "¹", "²", "³":
+			return true
+		}
+	}
+	return false
 }
 
 // isBidiControl reports the characters that reorder text on screen: the

@@ -95,21 +95,26 @@ answer and scanning is required, the exit status is 2.
 
 	"usage.serve": {`使い方: mugai serve [--config FILE]
 
-設定に従って SMTP 中継を動かします。インターネット側の MTA から受け取ったメールの原本を
-保管し、テキスト化して次のホップ（未設定なら Maildir ./var/outbox）へ送ります。
-ログは既定で JSON を標準出力に出します（[log]）。/metrics・/healthz・/readyz は
-[metrics] listen（既定 127.0.0.1:9225）で答えます。SIGINT/SIGTERM で処理中のメールを
-終えてから止まり（最長 smtp.drain_timeout）、SIGHUP で設定を読み直します（誤りがあれば
-元の設定のまま動き続け、理由をログに出します）。
+設定に従って SMTP 中継とファイル受け渡し（監視フォルダ）を動かします。インターネット側の
+MTA から受け取ったメールの原本を保管し、テキスト化して次のホップ（未設定なら Maildir
+./var/outbox）へ送ります。受付フォルダ（既定 ./var/drop/in）に置かれたファイルは原本を
+保管し、無害化したものとレポート（<名前>.mugai.txt）を出力フォルダ（既定 ./var/drop/out）
+に置きます。ログは既定で JSON を標準出力に出します（[log]）。/metrics・/healthz・/readyz は
+[metrics] listen（既定 127.0.0.1:9225）で答えます。SIGINT/SIGTERM で処理中のメールと
+ファイルを終えてから止まり（最長 smtp.drain_timeout）、SIGHUP で設定を読み直します（誤りが
+あれば元の設定のまま動き続け、理由をログに出します）。
 `, `Usage: mugai serve [--config FILE]
 
-Runs the SMTP relay of the policy: mail from the Internet-side MTA is kept in
-the quarantine, turned into text and sent to the next hop (without one, into
-the Maildir ./var/outbox). Logs are JSON on standard output by default ([log]).
-/metrics, /healthz and /readyz answer on [metrics] listen (default
-127.0.0.1:9225). SIGINT/SIGTERM stop it after the messages in progress (at
-most smtp.drain_timeout); SIGHUP reloads the policy file (a bad one is
-refused, the running configuration stays, and the log says why).
+Runs the SMTP relay and the file drop of the policy: mail from the
+Internet-side MTA is kept in the quarantine, turned into text and sent to the
+next hop (without one, into the Maildir ./var/outbox); files dropped into the
+inbox (default ./var/drop/in) are kept, and their sanitized copies with a
+report (<name>.mugai.txt) appear in the outbox (default ./var/drop/out). Logs
+are JSON on standard output by default ([log]). /metrics, /healthz and
+/readyz answer on [metrics] listen (default 127.0.0.1:9225). SIGINT/SIGTERM
+stop it after the messages and files in progress (at most
+smtp.drain_timeout); SIGHUP reloads the policy file (a bad one is refused,
+the running configuration stays, and the log says why).
 `},
 	"usage.health": {`使い方: mugai health [--config FILE] [--ready] [--url URL]
 
@@ -134,9 +139,10 @@ the upstream MTA's queue; after off it is retried (nothing is lost). Audited.
 	"flag.reason":         {"理由（監査ログに記録）", "reason (written to the audit log)"},
 	"err.serve":           {"中継を開始できません: %v", "cannot run the relay: %v"},
 	"err.reason_required": {"--reason で理由を指定してください", "--reason is required"},
-	"serve.nothing":       {"動かすサービスがありません（smtp.listen が空です）", "nothing to serve (smtp.listen is empty)"},
+	"serve.nothing":       {"動かすサービスがありません（smtp.listen が空で、filedrop.folder もありません）", "nothing to serve (smtp.listen is empty and there is no filedrop.folder)"},
+	"serve.watching":      {"フォルダ %s を監視しています（出力先: %s）", "watching %s (outputs to %s)"},
 	"serve.listening":     {"SMTP %s で待ち受けています（配送先: %s）", "SMTP listening on %s (delivering to %s)"},
-	"serve.stopping":      {"停止します。処理中のメールを終えています…", "stopping: finishing the messages in progress…"},
+	"serve.stopping":      {"停止します。処理中のメールとファイルを終えています…", "stopping: finishing the messages and files in progress…"},
 	"serve.reloaded":      {"設定を読み直しました", "configuration reloaded"},
 	"serve.reload_failed": {"設定を読み直せません。元の設定のまま動き続けます: %v", "cannot reload the configuration; the running one stays: %v"},
 	"serve.metrics":       {"監視 %s（/metrics /healthz /readyz）", "monitoring on %s (/metrics /healthz /readyz)"},

@@ -142,6 +142,7 @@ func TestScripts(t *testing.T) {
 			"maildir-one": cmdMaildirOne,
 			"count-files": cmdCountFiles,
 			"smtp-send":   cmdSMTPSend,
+			"wait-file":   cmdWaitFile,
 			"sleep": func(ts *testscript.TestScript, neg bool, args []string) {
 				if neg || len(args) != 1 {
 					ts.Fatalf("usage: sleep DURATION")
@@ -319,5 +320,22 @@ func cmdSMTPSend(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	if err == nil && neg {
 		ts.Fatalf("smtp-send succeeded")
+	}
+}
+
+// cmdWaitFile waits up to 20 s for a path to exist: "wait-file PATH".
+func cmdWaitFile(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: wait-file PATH")
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if _, err := os.Stat(ts.MkAbs(args[0])); err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("%s did not appear", args[0])
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

@@ -29,10 +29,9 @@ type recorder struct {
 func (r *recorder) NewSession(*smtp.Conn) (smtp.Session, error) { return &recSession{r: r}, nil }
 
 type recSession struct {
-	r        *recorder
-	from     string
-	to       []string
-	recorded bool
+	r    *recorder
+	from string
+	to   []string
 }
 
 func (s *recSession) AuthPlain(string, string) error { return nil }

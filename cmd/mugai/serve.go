@@ -13,20 +13,24 @@ import (
 	"net/netip"
 	"os"
 	"os/signal"
+	"os/user"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
 
+	"github.com/mugai-project/mugai/filedrop"
 	"github.com/mugai-project/mugai/metrics"
 	"github.com/mugai-project/mugai/policy"
 	"github.com/mugai-project/mugai/quarantine"
 	"github.com/mugai-project/mugai/smtpd"
 )
 
-// cmdServe runs the services of the policy (for now the SMTP relay) until
-// SIGINT or SIGTERM, then drains the messages in progress. SIGHUP reloads
+// cmdServe runs the services of the policy (the SMTP relay and the file
+// drop) until SIGINT or SIGTERM, then drains the messages and files in
+// progress. SIGHUP reloads
 // the policy file (reload.go); /metrics, /healthz and /readyz are served on
 // metrics.listen.
 func (a *app) cmdServe(ctx context.Context, args []string) int {
@@ -60,13 +64,52 @@ func (a *app) cmdServe(ctx context.Context, args []string) int {
 	sum := configDigest(cfg)
 	a.auditServe(ctx, q.audit, "config", map[string]any{"file": name, "sha256": sum})
 
-	if cfg.SMTP.Listen == "" {
+	if cfg.SMTP.Listen == "" && len(cfg.Filedrop.Folders) == 0 {
 		a.errorf("%s", a.t("serve.nothing"))
 		return exitUsage
+	}
+
+	// The file drop runs beside the relay, on the same quarantine.
+	var drop *filedrop.Service
+	if len(cfg.Filedrop.Folders) > 0 {
+		dcfg, err := dropConfig(cfg, log)
+		if err != nil {
+			a.errorf("%s", a.t("err.serve", err))
+			return exitUsage
+		}
+		if drop, err = filedrop.New(dcfg, q.store, q.audit, log); err != nil {
+			a.errorf("%s", a.t("err.serve", err))
+			return exitInternal
+		}
+		for _, f := range dcfg.Folders {
+			log.Info("watching", "folder", f.Name, "inbox", f.Inbox, "outbox", f.Outbox)
+			fmt.Fprintf(a.stderr, "mugai: %s\n", a.t("serve.watching", f.Inbox, f.Outbox))
+		}
+	}
+	dctx, stopDrop := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopDrop()
+	dropDone := make(chan error, 1)
+	if drop != nil {
+		go func() { dropDone <- drop.Run(dctx) }()
+	} else {
+		dropDone <- nil
+	}
+	// stopDropWait stops the file drop and waits for the files in progress.
+	stopDropWait := func() {
+		stopDrop()
+		<-dropDone
+	}
+
+	if cfg.SMTP.Listen == "" {
+		<-ctx.Done()
+		fmt.Fprintf(a.stderr, "mugai: %s\n", a.t("serve.stopping"))
+		stopDropWait()
+		return exitOK
 	}
 	scfg, err := smtpConfig(cfg)
 	if err != nil {
 		a.errorf("%s", a.t("err.serve", err))
+		stopDropWait()
 		return exitUsage
 	}
 	var stopping atomic.Bool
@@ -99,11 +142,13 @@ func (a *app) cmdServe(ctx context.Context, args []string) int {
 	srv, err := smtpd.New(scfg, eng, q.store, q.audit, log)
 	if err != nil {
 		a.errorf("%s", a.t("err.serve", err))
+		stopDropWait()
 		return exitUsage
 	}
 	ln, err := net.Listen("tcp", cfg.SMTP.Listen)
 	if err != nil {
 		a.errorf("%s", a.t("err.serve", err))
+		stopDropWait()
 		return exitInternal
 	}
 	dest := scfg.Outbox
@@ -144,12 +189,14 @@ func (a *app) cmdServe(ctx context.Context, args []string) int {
 			}
 			cancel()
 			err = <-done
+			stopDropWait()
 			if err == nil {
 				log.Info("stopped")
 				return exitOK
 			}
 		}
 	}
+	stopDropWait()
 	a.errorf("%s", a.t("err.serve", err))
 	return exitInternal
 }
@@ -284,4 +331,39 @@ func (a *app) cmdHold(ctx context.Context, args []string) int {
 	}
 	fmt.Fprintln(a.stdout, a.t("hold."+pos[0]))
 	return exitOK
+}
+
+// dropConfig converts the policy's [filedrop] section: each folder gets an
+// engine wired like the relay's, with the folder's actions and input limit.
+func dropConfig(cfg *policy.Config, log *slog.Logger) (filedrop.Config, error) {
+	d := cfg.Filedrop
+	c := filedrop.Config{
+		Workers:  d.Workers,
+		RetryMin: time.Duration(d.RetryMin),
+		RetryMax: time.Duration(d.RetryMax),
+		Hostname: cfg.SMTP.Hostname,
+	}
+	for _, f := range d.Folders {
+		mode, err := f.FileMode()
+		if err != nil {
+			return c, fmt.Errorf("filedrop %s: %w", f.Name, err)
+		}
+		gid := 0
+		if f.Group != "" {
+			if gid, err = strconv.Atoi(f.Group); err != nil {
+				g, gerr := user.LookupGroup(f.Group)
+				if gerr != nil {
+					return c, fmt.Errorf("filedrop %s: group %q: %w", f.Name, f.Group, gerr)
+				}
+				gid, _ = strconv.Atoi(g.Gid)
+			}
+		}
+		c.Folders = append(c.Folders, filedrop.Folder{
+			Name: f.Name, Inbox: f.Inbox, Outbox: f.Outbox, Work: f.Work, Subfolders: f.Subfolders,
+			StableTime: time.Duration(f.StableTime), Rescan: time.Duration(f.Rescan), Report: f.Report,
+			Mode: mode, Group: gid, MaxInput: int64(f.MaxInput),
+			Engine: newEngine(cfg.ForFolder(f), log),
+		})
+	}
+	return c, nil
 }

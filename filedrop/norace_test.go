@@ -1,0 +1,5 @@
+//go:build !race
+
+package filedrop
+
+const raceEnabled = false
