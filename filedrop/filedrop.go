@@ -64,6 +64,9 @@ type Config struct {
 	Now func() time.Time
 	// OnDone, if set, is called after each claim is finished (tests).
 	OnDone func(Result)
+	// Observe, if set, is called after each run of the engine with its
+	// report (nil with an error) and duration: the metrics hook.
+	Observe func(rep *sanitize.Report, err error, d time.Duration)
 }
 
 // Result is what became of one dropped file; given to Config.OnDone.

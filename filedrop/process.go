@@ -124,7 +124,11 @@ func (s *Service) process(ctx context.Context, j *job) (Result, error) {
 		name := path.Base(j.st.Rel)
 		tr := sanitize.Trace{QuarantineID: j.st.QID, Received: j.st.Claimed, Via: "file drop " + f.Name, Host: s.cfg.Hostname}
 		var blob *sanitize.Blob
+		start := time.Now()
 		rep, blob, err = f.Engine.RunBlob(sanitize.WithTrace(ctx, tr), src, name, "")
+		if s.cfg.Observe != nil {
+			s.cfg.Observe(rep, err, time.Since(start))
+		}
 		if err != nil {
 			return res, errRetry{fmt.Errorf("engine: %w", err)}
 		}

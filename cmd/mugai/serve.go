@@ -25,6 +25,7 @@ import (
 	"github.com/mugai-project/mugai/metrics"
 	"github.com/mugai-project/mugai/policy"
 	"github.com/mugai-project/mugai/quarantine"
+	"github.com/mugai-project/mugai/sanitize"
 	"github.com/mugai-project/mugai/smtpd"
 )
 
@@ -70,12 +71,19 @@ func (a *app) cmdServe(ctx context.Context, args []string) int {
 	}
 
 	// The file drop runs beside the relay, on the same quarantine.
+	var dropMetrics atomic.Pointer[metrics.Metrics]
 	var drop *filedrop.Service
 	if len(cfg.Filedrop.Folders) > 0 {
 		dcfg, err := dropConfig(cfg, log)
 		if err != nil {
 			a.errorf("%s", a.t("err.serve", err))
 			return exitUsage
+		}
+		// The metrics exist once the relay's monitor is made below.
+		dcfg.Observe = func(rep *sanitize.Report, err error, d time.Duration) {
+			if m := dropMetrics.Load(); m != nil {
+				m.Message("filedrop", rep, err, d)
+			}
 		}
 		if drop, err = filedrop.New(dcfg, q.store, q.audit, log); err != nil {
 			a.errorf("%s", a.t("err.serve", err))
@@ -114,6 +122,7 @@ func (a *app) cmdServe(ctx context.Context, args []string) int {
 	}
 	var stopping atomic.Bool
 	mon := newMonitor(cfg, q, scfg)
+	dropMetrics.Store(mon.metrics)
 	// While draining, /readyz fails so that a load balancer sends no more.
 	mon.health.AddCheck(metrics.CheckFunc("serving", func(context.Context) error {
 		if stopping.Load() {

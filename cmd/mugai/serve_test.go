@@ -216,7 +216,13 @@ dir = %q
 listen = %q
 [log]
 timezone = "Asia/Tokyo"
-%s`, smtpAddr, hop.addr, filepath.Join(dir, "hold"), filepath.Join(dir, "q"), metricsAddr, extra)
+[[filedrop.folder]]
+inbox = %q
+outbox = %q
+stable_time = "50ms"
+rescan = "100ms"
+%s`, smtpAddr, hop.addr, filepath.Join(dir, "hold"), filepath.Join(dir, "q"), metricsAddr,
+			filepath.Join(dir, "in"), filepath.Join(dir, "out"), extra)
 		if err := os.WriteFile(conf, []byte(cfg), 0o600); err != nil {
 			t.Fatal(err)
 		}
@@ -277,6 +283,18 @@ timezone = "Asia/Tokyo"
 	if got := hop.last(); !strings.Contains(got, "https://example.com/a") {
 		t.Fatalf("delivered message lacks the link as text:\n%s", got)
 	}
+
+	// A dropped file is counted under origin filedrop.
+	if err := os.WriteFile(filepath.Join(dir, "in", "page.html"), []byte("<p>お知らせ<script>x()</script></p>"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the dropped file's output", func() bool {
+		_, err := os.Stat(filepath.Join(dir, "out", "page.txt"))
+		return err == nil
+	})
+	waitFor(t, "the file drop metrics", func() bool {
+		return scrape(t, base)[`mugai_messages_total{origin="filedrop",outcome="textized"}`] == 1
+	})
 
 	// The log is JSON with times in JST.
 	if !regexp.MustCompile(`"time":"[0-9-]+T[0-9:.]+\+09:00"`).MatchString(stdout.String()) {
