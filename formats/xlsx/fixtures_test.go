@@ -4,6 +4,8 @@ import (
 	"archive/zip"
 	"bytes"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -79,8 +81,8 @@ func book(t testing.TB, sst []string, sheets []sheetDef, extra map[string]string
 	}
 	ss.WriteString(`</sst>`)
 	put("xl/sharedStrings.xml", ss.String())
-	for n, b := range extra {
-		put(n, b)
+	for _, n := range slices.Sorted(maps.Keys(extra)) { // a stable fixture, a stable golden file
+		put(n, extra[n])
 	}
 	if err := zw.Close(); err != nil {
 		t.Fatal(err)
