@@ -10,7 +10,10 @@ package sanitizetest
 import (
 	"bytes"
 	"io"
+	"log/slog"
 	"slices"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -120,4 +123,36 @@ func Resanitize(t testing.TB, eng *sanitize.Engine, b []byte, name string, kind 
 		}
 	}
 	return Output(t, out)
+}
+
+// PanicLog is an engine log that remembers whether the engine recovered a
+// sanitizer panic, which it otherwise turns into a quiet block. Make one
+// with WatchPanics.
+type PanicLog struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+// WatchPanics points eng's log at a new PanicLog and returns it.
+func WatchPanics(eng *sanitize.Engine) *PanicLog {
+	p := &PanicLog{}
+	eng.Log = slog.New(slog.NewTextHandler(p, nil))
+	return p
+}
+
+// Write records a line of the engine's log.
+func (p *PanicLog) Write(b []byte) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.buf.Write(b)
+}
+
+// Check fails t when the engine has logged a sanitizer panic.
+func (p *PanicLog) Check(t testing.TB) {
+	t.Helper()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if strings.Contains(p.buf.String(), "sanitizer panic") {
+		t.Fatalf("panic: %s", p.buf.String())
+	}
 }
