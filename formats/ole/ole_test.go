@@ -13,6 +13,7 @@ import (
 
 	"github.com/mugai-project/mugai/sanitize"
 	"github.com/mugai-project/mugai/sanitize/detect"
+	"github.com/mugai-project/mugai/sanitize/sanitizetest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -166,8 +167,8 @@ func TestFixtures(t *testing.T) {
 				if k := detect.Detect(bytes.NewReader(in), int64(len(in)), ""); k != tc.kind {
 					t.Fatalf("fixture detects as %s, want %s", k, tc.kind)
 				}
-				rep, out := runEngine(t, eng, in, tc.name+detect.Ext(tc.kind))
-				got := ruleSet(rep.Findings)
+				rep, out := sanitizetest.Run(t, eng, in, tc.name+detect.Ext(tc.kind))
+				got := sanitizetest.RuleSet(rep.Findings)
 				if tc.rules == nil {
 					if rep.Outcome != sanitize.OutcomePassed || !bytes.Equal(out, in) {
 						t.Fatalf("outcome %s, findings %+v; want passed unchanged", rep.Outcome, rep.Findings)

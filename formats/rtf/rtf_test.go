@@ -12,6 +12,7 @@ import (
 
 	"github.com/mugai-project/mugai/sanitize"
 	"github.com/mugai-project/mugai/sanitize/detect"
+	"github.com/mugai-project/mugai/sanitize/sanitizetest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -92,7 +93,7 @@ func TestCases(t *testing.T) {
 				}
 			}
 			// Through the engine (detection, re-scan): never blocked.
-			rep, eout := runEngine(t, eng, []byte(tc.in), tc.name+".rtf")
+			rep, eout := sanitizetest.Run(t, eng, []byte(tc.in), tc.name+".rtf")
 			if eout == nil {
 				t.Fatalf("engine blocked: %+v", rep.Findings)
 			}
@@ -153,7 +154,7 @@ func TestText(t *testing.T) {
 		})
 	}
 	eng := newEngine(t, Options{Mode: ModeText}, sanitize.Limits{})
-	rep, out := runEngine(t, eng, []byte(cases[0].in), "a.rtf")
+	rep, out := sanitizetest.Run(t, eng, []byte(cases[0].in), "a.rtf")
 	if rep.Outcome != sanitize.OutcomeTextized || !strings.Contains(string(out), "日本語") {
 		t.Errorf("engine: %s %q %+v", rep.Outcome, out, rep.Findings)
 	}
