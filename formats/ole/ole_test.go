@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -198,25 +197,10 @@ func TestFixtures(t *testing.T) {
 	}
 }
 
+// golden compares got with testdata/golden/name.txt.
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	p := filepath.Join("testdata", "golden", name+".txt")
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatalf("%v (run with -update)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("findings differ from %s:\n got %s\nwant %s", p, got, want)
-	}
+	sanitizetest.Golden(t, filepath.Join("testdata", "golden", name+".txt"), got, *update)
 }
 
 // scanBytes runs the sanitizer alone.

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"flag"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -111,25 +110,10 @@ func TestCases(t *testing.T) {
 	}
 }
 
+// golden compares out with testdata/golden/name.rtf.
 func golden(t *testing.T, name string, out []byte) {
 	t.Helper()
-	p := filepath.Join("testdata", "golden", name+".rtf")
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, out, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatalf("%v (run with -update)", err)
-	}
-	if !bytes.Equal(out, want) {
-		t.Errorf("output differs from %s:\n got %s\nwant %s", p, out, want)
-	}
+	sanitizetest.Golden(t, filepath.Join("testdata", "golden", name+".rtf"), out, *update)
 }
 
 func TestText(t *testing.T) {

@@ -180,20 +180,7 @@ func golden(t *testing.T, name string, rep *sanitize.Report, out []byte) {
 			fmt.Fprintf(&b, "--- %s\n%s\n", f.Name, c)
 		}
 	}
-	file := filepath.Join("testdata", "golden", name+".golden")
-	if *update {
-		if err := os.WriteFile(file, []byte(b.String()), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatalf("%v (run with -update)", err)
-	}
-	if string(want) != b.String() {
-		t.Errorf("golden %s differs:\n%s", file, b.String())
-	}
+	sanitizetest.Golden(t, filepath.Join("testdata", "golden", name+".golden"), []byte(b.String()), *update)
 }
 
 // soffice converts the output to PDF with LibreOffice when installed and

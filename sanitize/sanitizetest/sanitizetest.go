@@ -11,6 +11,8 @@ import (
 	"bytes"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -154,5 +156,28 @@ func (p *PanicLog) Check(t testing.TB) {
 	defer p.mu.Unlock()
 	if strings.Contains(p.buf.String(), "sanitizer panic") {
 		t.Fatalf("panic: %s", p.buf.String())
+	}
+}
+
+// Golden compares got with the golden file at path, or, when update is
+// set (each package's -update flag), writes got there, creating the
+// directory.
+func Golden(t testing.TB, path string, got []byte, update bool) {
+	t.Helper()
+	if update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("output differs from %s (run go test -update and review the diff)\n--- got:\n%s\n--- want:\n%s", path, got, want)
 	}
 }
