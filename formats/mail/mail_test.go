@@ -65,15 +65,7 @@ func run(t testing.TB, e *sanitize.Engine, msg []byte) (*sanitize.Report, []byte
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}
-	if out == nil {
-		return rep, nil
-	}
-	defer out.Close()
-	b, err := io.ReadAll(out.Reader())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return rep, b
+	return rep, sanitizetest.Output(t, out)
 }
 
 // parsed is an output message read back with go-message, an independent
