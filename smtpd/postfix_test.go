@@ -60,57 +60,11 @@ func TestPostfixUpstream(t *testing.T) {
 	r := startRelay(t, smtpd.Config{NextHops: []string{sinkAddr}, Domains: []string{"example.lg.jp"}}, nil)
 	_, relayPort, _ := net.SplitHostPort(r.addr)
 
-	// A private Postfix instance in a directory the postfix user can reach.
-	dir, err := os.MkdirTemp("/var/tmp", "mugai-postfix-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	os.Chmod(dir, 0o755)
 	ln, _ = net.Listen("tcp", "127.0.0.1:0")
 	pfAddr := ln.Addr().String()
 	ln.Close()
 	_, pfPort, _ := net.SplitHostPort(pfAddr)
-	mainCF := fmt.Sprintf(postfixMainCF, dir, relayPort)
-	services := []string{
-		pfPort + " inet n - n - - smtpd",
-		"pickup unix n - n 60 1 pickup", "cleanup unix n - n - 0 cleanup", "qmgr unix n - n 300 1 qmgr",
-		"rewrite unix - - n - - trivial-rewrite", "bounce unix - - n - 0 bounce", "defer unix - - n - 0 bounce",
-		"trace unix - - n - 0 bounce", "verify unix - - n - 1 verify", "flush unix n - n 1000? 0 flush",
-		"proxymap unix - - n - - proxymap", "smtp unix - - n - - smtp", "relay unix - - n - - smtp",
-		"showq unix n - n - - showq", "error unix - - n - - error", "retry unix - - n - - error",
-		"discard unix - - n - - discard", "anvil unix - - n - 1 anvil", "scache unix - - n - 1 scache",
-		"postlog unix-dgram n - n - 1 postlogd",
-	}
-	if err := os.WriteFile(filepath.Join(dir, "main.cf"), []byte(mainCF), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "master.cf"), []byte(strings.Join(services, "\n")+"\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	pf := func(args ...string) error {
-		out, err := exec.Command(postfix, append([]string{"-c", dir}, args...)...).CombinedOutput()
-		if err != nil {
-			return fmt.Errorf("postfix %v: %v\n%s", args, err, out)
-		}
-		return nil
-	}
-	os.MkdirAll(filepath.Join(dir, "queue"), 0o755)
-	os.MkdirAll(filepath.Join(dir, "data"), 0o700)
-	exec.Command("chown", "postfix", filepath.Join(dir, "data")).Run()
-	if err := pf("check"); err != nil {
-		t.Skipf("cannot set up a private postfix here: %v", err)
-	}
-	if err := pf("start"); err != nil {
-		t.Skipf("cannot start a private postfix here: %v", err)
-	}
-	t.Cleanup(func() {
-		pf("stop")
-		if t.Failed() {
-			log, _ := os.ReadFile(filepath.Join(dir, "maillog"))
-			t.Logf("postfix log:\n%s", log)
-		}
-		os.RemoveAll(dir)
-	})
+	pf := startPostfix(t, postfix, pfPort, func(dir string) string { return fmt.Sprintf(postfixMainCF, dir, relayPort) }, "")
 	waitPort(t, pfAddr)
 
 	swak := func(to string, extra ...string) (string, error) {
@@ -160,4 +114,66 @@ func waitPort(t *testing.T, addr string) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	t.Fatalf("%s never listened", addr)
+}
+
+// postfixServices are the master.cf services of a private Postfix instance
+// that listens for SMTP on port.
+func postfixServices(port string) []string {
+	return []string{
+		port + " inet n - n - - smtpd",
+		"pickup unix n - n 60 1 pickup", "cleanup unix n - n - 0 cleanup", "qmgr unix n - n 300 1 qmgr",
+		"rewrite unix - - n - - trivial-rewrite", "bounce unix - - n - 0 bounce", "defer unix - - n - 0 bounce",
+		"trace unix - - n - 0 bounce", "verify unix - - n - 1 verify", "flush unix n - n 1000? 0 flush",
+		"proxymap unix - - n - - proxymap", "smtp unix - - n - - smtp", "relay unix - - n - - smtp",
+		"showq unix n - n - - showq", "error unix - - n - - error", "retry unix - - n - - error",
+		"discard unix - - n - - discard", "anvil unix - - n - 1 anvil", "scache unix - - n - 1 scache",
+		"postlog unix-dgram n - n - 1 postlogd",
+	}
+}
+
+// startPostfix starts a private Postfix instance, in a new directory under
+// /var/tmp that the postfix user can reach, listening for SMTP on
+// 127.0.0.1:port: its main.cf is mainCF(dir), its master.cf the standard
+// services and then extraMaster. It skips t when Postfix cannot run here,
+// stops it (logging its maillog on failure) and removes the directory at
+// cleanup, and returns the postfix command for the instance.
+func startPostfix(t *testing.T, postfix, port string, mainCF func(dir string) string, extraMaster string) func(args ...string) error {
+	t.Helper()
+	dir, err := os.MkdirTemp("/var/tmp", "mugai-postfix-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(dir, 0o755)
+	master := strings.Join(postfixServices(port), "\n") + "\n" + extraMaster
+	if err := os.WriteFile(filepath.Join(dir, "main.cf"), []byte(mainCF(dir)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "master.cf"), []byte(master), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	pf := func(args ...string) error {
+		out, err := exec.Command(postfix, append([]string{"-c", dir}, args...)...).CombinedOutput()
+		if err != nil {
+			return fmt.Errorf("postfix %v: %v\n%s", args, err, out)
+		}
+		return nil
+	}
+	os.MkdirAll(filepath.Join(dir, "queue"), 0o755)
+	os.MkdirAll(filepath.Join(dir, "data"), 0o700)
+	exec.Command("chown", "postfix", filepath.Join(dir, "data")).Run()
+	if err := pf("check"); err != nil {
+		t.Skipf("cannot set up a private postfix here: %v", err)
+	}
+	if err := pf("start"); err != nil {
+		t.Skipf("cannot start a private postfix here: %v", err)
+	}
+	t.Cleanup(func() {
+		pf("stop")
+		if t.Failed() {
+			log, _ := os.ReadFile(filepath.Join(dir, "maillog"))
+			t.Logf("postfix log:\n%s", log)
+		}
+		os.RemoveAll(dir)
+	})
+	return pf
 }
