@@ -9,8 +9,6 @@ import (
 
 	"github.com/emersion/go-smtp"
 
-	"github.com/mugai-project/mugai/sanitize"
-	"github.com/mugai-project/mugai/sanitize/detect"
 	"github.com/mugai-project/mugai/smtpd"
 )
 
@@ -20,20 +18,7 @@ import (
 // does Shutdown return.
 func TestShutdownDrainsMessageInProgress(t *testing.T) {
 	sk := startSink(t, "")
-	release := make(chan struct{})
-	entered := make(chan struct{}, 1)
-	eng := engine()
-	inner := eng.Sanitizers[detect.EML]
-	eng.Sanitizers[detect.EML] = sanitize.SanitizerFunc(func(ctx context.Context, w io.Writer, it *sanitize.Item) (sanitize.Result, error) {
-		if it.Depth == 0 {
-			select {
-			case entered <- struct{}{}:
-				<-release
-			default:
-			}
-		}
-		return inner.Sanitize(ctx, w, it)
-	})
+	eng, entered, release := blockingEngine()
 	r := startRelay(t, smtpd.Config{NextHops: []string{sk.addr}}, eng)
 
 	// An idle session, as an upstream MTA's connection cache keeps.
@@ -126,21 +111,8 @@ func TestShutdownDrainsMessageInProgress(t *testing.T) {
 // and retries it).
 func TestShutdownDeadlineClosesEverything(t *testing.T) {
 	sk := startSink(t, "")
-	release := make(chan struct{})
+	eng, entered, release := blockingEngine()
 	defer close(release)
-	entered := make(chan struct{}, 1)
-	eng := engine()
-	inner := eng.Sanitizers[detect.EML]
-	eng.Sanitizers[detect.EML] = sanitize.SanitizerFunc(func(ctx context.Context, w io.Writer, it *sanitize.Item) (sanitize.Result, error) {
-		if it.Depth == 0 {
-			select {
-			case entered <- struct{}{}:
-				<-release
-			default:
-			}
-		}
-		return inner.Sanitize(ctx, w, it)
-	})
 	r := startRelay(t, smtpd.Config{NextHops: []string{sk.addr}}, eng)
 	sent := make(chan error, 1)
 	go func() { sent <- send(t, r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail) }()

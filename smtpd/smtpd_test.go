@@ -153,6 +153,27 @@ func engine() *sanitize.Engine {
 	}
 }
 
+// blockingEngine is engine() whose message sanitizer, on the first
+// top-level message only, signals entered and then waits until release is
+// closed: a message held in DATA.
+func blockingEngine() (eng *sanitize.Engine, entered <-chan struct{}, release chan struct{}) {
+	release = make(chan struct{})
+	ent := make(chan struct{}, 1)
+	eng = engine()
+	inner := eng.Sanitizers[detect.EML]
+	eng.Sanitizers[detect.EML] = sanitize.SanitizerFunc(func(ctx context.Context, w io.Writer, it *sanitize.Item) (sanitize.Result, error) {
+		if it.Depth == 0 {
+			select {
+			case ent <- struct{}{}:
+				<-release
+			default:
+			}
+		}
+		return inner.Sanitize(ctx, w, it)
+	})
+	return eng, ent, release
+}
+
 func startRelay(t *testing.T, cfg smtpd.Config, eng *sanitize.Engine) *relay {
 	t.Helper()
 	return startRelayWith(t, cfg, eng, nil)
@@ -737,20 +758,7 @@ func TestSlowClientTimesOut(t *testing.T) {
 
 func TestBusySanitizingGives451(t *testing.T) {
 	sk := startSink(t, "")
-	release := make(chan struct{})
-	entered := make(chan struct{}, 1)
-	eng := engine()
-	inner := eng.Sanitizers[detect.EML]
-	eng.Sanitizers[detect.EML] = sanitize.SanitizerFunc(func(ctx context.Context, w io.Writer, it *sanitize.Item) (sanitize.Result, error) {
-		if it.Depth == 0 {
-			select {
-			case entered <- struct{}{}:
-				<-release
-			default:
-			}
-		}
-		return inner.Sanitize(ctx, w, it)
-	})
+	eng, entered, release := blockingEngine()
 	r := startRelay(t, smtpd.Config{NextHops: []string{sk.addr}, MaxSanitizing: 1}, eng)
 	first := make(chan error, 1)
 	go func() { first <- send(t, r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail) }()
