@@ -10,6 +10,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"github.com/mugai-project/mugai/smtpd"
+	"github.com/mugai-project/mugai/smtpd/smtpdtest"
 )
 
 // TestShutdownDrainsMessageInProgress: Shutdown (SIGTERM in serve) lets a
@@ -115,14 +116,14 @@ func TestShutdownDeadlineClosesEverything(t *testing.T) {
 	defer close(release)
 	r := startRelay(t, smtpd.Config{NextHops: []string{sk.addr}}, eng)
 	sent := make(chan error, 1)
-	go func() { sent <- send(t, r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail) }()
+	go func() { sent <- smtpdtest.Send(r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail) }()
 	<-entered
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	if err := r.srv.Shutdown(ctx); err == nil {
 		t.Fatal("Shutdown returned nil with a message still in DATA")
 	}
-	if err := <-sent; code(err) == 250 {
+	if err := <-sent; smtpdtest.Code(err) == 250 {
 		t.Fatal("the cut message got 250")
 	}
 }

@@ -28,6 +28,7 @@ import (
 	"github.com/mugai-project/mugai/sanitize"
 	"github.com/mugai-project/mugai/sanitize/detect"
 	"github.com/mugai-project/mugai/smtpd"
+	"github.com/mugai-project/mugai/smtpd/smtpdtest"
 )
 
 // sink is a real go-smtp server standing in for the LGWAN-side MTA. It
@@ -228,50 +229,6 @@ const htmlMail = "From: sender@example.com\r\nTo: soumu@city.example.lg.jp\r\nSu
 	"--B\r\nContent-Type: application/pdf; name=a.pdf\r\nContent-Disposition: attachment; filename=a.pdf\r\n\r\nMZ not a pdf\r\n" +
 	"--B--\r\n"
 
-// send runs one SMTP transaction with the go-smtp client and returns the
-// error of the first failing step (an *smtp.SMTPError for replies).
-func send(t *testing.T, addr, from string, to []string, msg string) error {
-	t.Helper()
-	c, err := smtp.Dial(addr)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	if err := c.Hello("mx.example.lg.jp"); err != nil {
-		return err
-	}
-	if err := c.Mail(from, nil); err != nil {
-		return err
-	}
-	for _, r := range to {
-		if err := c.Rcpt(r, nil); err != nil {
-			return err
-		}
-	}
-	w, err := c.Data()
-	if err != nil {
-		return err
-	}
-	if _, err := io.WriteString(w, msg); err != nil {
-		return err
-	}
-	if err := w.Close(); err != nil {
-		return err
-	}
-	return c.Quit()
-}
-
-func code(err error) int {
-	var se *smtp.SMTPError
-	if errors.As(err, &se) {
-		return se.Code
-	}
-	if err == nil {
-		return 250
-	}
-	return -1
-}
-
 func wantCode(t *testing.T, err error, want int, enh smtp.EnhancedCode) {
 	t.Helper()
 	var se *smtp.SMTPError
@@ -304,7 +261,7 @@ func items(t *testing.T, st quarantine.Store) []quarantine.Meta {
 func TestRelayTextizesAndKeepsOriginal(t *testing.T) {
 	sk := startSink(t, "")
 	r := startRelay(t, smtpd.Config{NextHops: []string{sk.addr}, Domains: []string{"example.lg.jp"}}, nil)
-	if err := send(t, r.addr, "sender@example.com", []string{"soumu@city.example.lg.jp"}, htmlMail); err != nil {
+	if err := smtpdtest.Send(r.addr, "sender@example.com", []string{"soumu@city.example.lg.jp"}, htmlMail); err != nil {
 		t.Fatal(err)
 	}
 	got := sk.received()
@@ -401,7 +358,7 @@ func TestRelayWithoutJournal(t *testing.T) {
 	sk := startSink(t, "")
 	r := startRelayWith(t, smtpd.Config{NextHops: []string{sk.addr}, Domains: []string{"example.lg.jp"}}, nil,
 		func(st *local.Store) (quarantine.Store, quarantine.Audit) { return plainStore{st}, st })
-	if err := send(t, r.addr, "sender@example.com", []string{"soumu@city.example.lg.jp"}, htmlMail); err != nil {
+	if err := smtpdtest.Send(r.addr, "sender@example.com", []string{"soumu@city.example.lg.jp"}, htmlMail); err != nil {
 		t.Fatal(err)
 	}
 	if n := len(sk.received()); n != 1 {
@@ -424,7 +381,7 @@ func TestRelayWithoutJournal(t *testing.T) {
 	sk.mu.Lock()
 	sk.dataCode = 451
 	sk.mu.Unlock()
-	if err := send(t, r.addr, "sender@example.com", []string{"soumu@city.example.lg.jp"}, htmlMail); code(err) != 451 {
+	if err := smtpdtest.Send(r.addr, "sender@example.com", []string{"soumu@city.example.lg.jp"}, htmlMail); smtpdtest.Code(err) != 451 {
 		t.Fatalf("reply %v", err)
 	}
 	if got := eventTypes(auditEntries(t, r.store)); got != "received,outcome,delivered,received,outcome,undelivered" {
@@ -441,13 +398,13 @@ func TestRelayJournalEvents(t *testing.T) {
 		panic("boom")
 	})
 	r := startRelay(t, smtpd.Config{NextHops: []string{sk.addr}}, eng)
-	if err := send(t, r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail); err != nil {
+	if err := smtpdtest.Send(r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail); err != nil {
 		t.Fatal(err)
 	}
 	sk.mu.Lock()
 	sk.dataCode = 554
 	sk.mu.Unlock()
-	if err := send(t, r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail); code(err) != 554 {
+	if err := smtpdtest.Send(r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail); smtpdtest.Code(err) != 554 {
 		t.Fatalf("reply %v", err)
 	}
 	es := auditEntries(t, r.store)
@@ -471,9 +428,9 @@ func TestRelayJournalEvents(t *testing.T) {
 func TestNeverAnOpenRelay(t *testing.T) {
 	sk := startSink(t, "")
 	r := startRelay(t, smtpd.Config{NextHops: []string{sk.addr}, Domains: []string{"example.lg.jp"}}, nil)
-	err := send(t, r.addr, "a@example.com", []string{"victim@elsewhere.example.com"}, htmlMail)
+	err := smtpdtest.Send(r.addr, "a@example.com", []string{"victim@elsewhere.example.com"}, htmlMail)
 	wantCode(t, err, 550, smtp.EnhancedCode{5, 7, 1})
-	err = send(t, r.addr, "a@example.com", []string{"x@notexample.lg.jp"}, htmlMail)
+	err = smtpdtest.Send(r.addr, "a@example.com", []string{"x@notexample.lg.jp"}, htmlMail)
 	wantCode(t, err, 550, smtp.EnhancedCode{5, 7, 1})
 	if n := len(sk.received()); n != 0 {
 		t.Errorf("sink got %d messages", n)
@@ -504,10 +461,10 @@ func TestNextHopDownThenBack(t *testing.T) {
 	hop := ln.Addr().String()
 	ln.Close()
 	r := startRelay(t, smtpd.Config{NextHops: []string{hop}}, nil)
-	err := send(t, r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail)
+	err := smtpdtest.Send(r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail)
 	wantCode(t, err, 451, smtp.EnhancedCode{4, 4, 1})
 	sk := startSink(t, hop)
-	if err := send(t, r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail); err != nil {
+	if err := smtpdtest.Send(r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail); err != nil {
 		t.Fatalf("after recovery: %v", err)
 	}
 	if n := len(sk.received()); n != 1 {
@@ -521,7 +478,7 @@ func TestSecondNextHop(t *testing.T) {
 	ln.Close()
 	sk := startSink(t, "")
 	r := startRelay(t, smtpd.Config{NextHops: []string{dead, sk.addr}}, nil)
-	if err := send(t, r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail); err != nil {
+	if err := smtpdtest.Send(r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail); err != nil {
 		t.Fatal(err)
 	}
 	if n := len(sk.received()); n != 1 {
@@ -570,8 +527,8 @@ func TestNextHopFailsData(t *testing.T) {
 			sk := startSink(t, "")
 			tc.set(sk)
 			r := startRelay(t, smtpd.Config{NextHops: []string{sk.addr}}, nil)
-			err := send(t, r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail)
-			if c := code(err); c/100 != 4 && !(tc.name == "554 at DATA" && c == 554) {
+			err := smtpdtest.Send(r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail)
+			if c := smtpdtest.Code(err); c/100 != 4 && !(tc.name == "554 at DATA" && c == 554) {
 				t.Fatalf("reply %v", err)
 			}
 			its := items(t, r.store)
@@ -586,7 +543,7 @@ func TestSizeLimitWhileStreaming(t *testing.T) {
 	sk := startSink(t, "")
 	r := startRelay(t, smtpd.Config{NextHops: []string{sk.addr}, MaxMessageBytes: 1 << 20}, nil)
 	big := htmlMail + strings.Repeat(strings.Repeat("x", 998)+"\r\n", 2100)
-	err := send(t, r.addr, "a@example.com", []string{"b@example.lg.jp"}, big)
+	err := smtpdtest.Send(r.addr, "a@example.com", []string{"b@example.lg.jp"}, big)
 	wantCode(t, err, 552, smtp.EnhancedCode{5, 3, 4})
 	if n := len(items(t, r.store)); n != 0 {
 		t.Errorf("%d items kept for a refused message", n)
@@ -602,7 +559,7 @@ func TestSanitizerPanicDeliversNotice(t *testing.T) {
 		panic("boom")
 	})
 	r := startRelay(t, smtpd.Config{NextHops: []string{sk.addr}}, eng)
-	if err := send(t, r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail); err != nil {
+	if err := smtpdtest.Send(r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail); err != nil {
 		t.Fatal(err)
 	}
 	got := sk.received()
@@ -621,10 +578,10 @@ func TestSanitizerPanicDeliversNotice(t *testing.T) {
 func TestLoopDetected(t *testing.T) {
 	sk := startSink(t, "")
 	r := startRelay(t, smtpd.Config{NextHops: []string{sk.addr}}, nil)
-	err := send(t, r.addr, "a@example.com", []string{"b@example.lg.jp"}, "X-Mugai-Outcome: textized\r\n"+htmlMail)
+	err := smtpdtest.Send(r.addr, "a@example.com", []string{"b@example.lg.jp"}, "X-Mugai-Outcome: textized\r\n"+htmlMail)
 	wantCode(t, err, 554, smtp.EnhancedCode{5, 4, 6})
 	many := strings.Repeat("Received: from x by y; Fri, 20 Nov 2026 10:00:00 +0900\r\n", 31)
-	err = send(t, r.addr, "a@example.com", []string{"b@example.lg.jp"}, many+htmlMail)
+	err = smtpdtest.Send(r.addr, "a@example.com", []string{"b@example.lg.jp"}, many+htmlMail)
 	wantCode(t, err, 554, smtp.EnhancedCode{5, 4, 6})
 }
 
@@ -633,11 +590,11 @@ func TestIncidentHold(t *testing.T) {
 	r := startRelay(t, smtpd.Config{NextHops: []string{sk.addr}}, nil)
 	hold := filepath.Join(r.dir, "hold")
 	os.WriteFile(hold, []byte("incident\n"), 0o600)
-	err := send(t, r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail)
+	err := smtpdtest.Send(r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail)
 	wantCode(t, err, 451, smtp.EnhancedCode{4, 3, 2})
 	os.Remove(hold)
 	time.Sleep(1100 * time.Millisecond) // the hold file is checked once a second
-	if err := send(t, r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail); err != nil {
+	if err := smtpdtest.Send(r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail); err != nil {
 		t.Fatalf("after hold off: %v", err)
 	}
 }
@@ -646,7 +603,7 @@ func TestRateLimitPerClient(t *testing.T) {
 	sk := startSink(t, "")
 	r := startRelay(t, smtpd.Config{NextHops: []string{sk.addr}, RatePerClient: 2}, nil)
 	for i := range 3 {
-		err := send(t, r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail)
+		err := smtpdtest.Send(r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail)
 		if i < 2 && err != nil {
 			t.Fatalf("message %d: %v", i, err)
 		}
@@ -676,7 +633,7 @@ func TestSessionLimit(t *testing.T) {
 
 func TestMaildirOutbox(t *testing.T) {
 	r := startRelay(t, smtpd.Config{}, nil)
-	if err := send(t, r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail); err != nil {
+	if err := smtpdtest.Send(r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail); err != nil {
 		t.Fatal(err)
 	}
 	files, _ := filepath.Glob(filepath.Join(r.dir, "outbox", "new", "*"))
@@ -761,9 +718,9 @@ func TestBusySanitizingGives451(t *testing.T) {
 	eng, entered, release := blockingEngine()
 	r := startRelay(t, smtpd.Config{NextHops: []string{sk.addr}, MaxSanitizing: 1}, eng)
 	first := make(chan error, 1)
-	go func() { first <- send(t, r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail) }()
+	go func() { first <- smtpdtest.Send(r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail) }()
 	<-entered
-	err := send(t, r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail)
+	err := smtpdtest.Send(r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail)
 	wantCode(t, err, 451, smtp.EnhancedCode{4, 3, 2})
 	close(release)
 	if err := <-first; err != nil {
@@ -775,7 +732,7 @@ func TestConnectionReuse(t *testing.T) {
 	sk := startSink(t, "")
 	r := startRelay(t, smtpd.Config{NextHops: []string{sk.addr}}, nil)
 	for range 3 {
-		if err := send(t, r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail); err != nil {
+		if err := smtpdtest.Send(r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail); err != nil {
 			t.Fatal(err)
 		}
 		time.Sleep(100 * time.Millisecond) // the session ends after QUIT is answered

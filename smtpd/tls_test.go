@@ -16,6 +16,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"github.com/mugai-project/mugai/smtpd"
+	"github.com/mugai-project/mugai/smtpd/smtpdtest"
 )
 
 // selfSigned returns a TLS certificate for 127.0.0.1 and a pool trusting it.
@@ -68,7 +69,7 @@ func TestStartTLSUpstream(t *testing.T) {
 func TestNextHopTLSRequired(t *testing.T) {
 	sk := startSink(t, "") // offers no STARTTLS
 	r := startRelay(t, smtpd.Config{NextHops: []string{sk.addr}, NextHopTLS: "required"}, nil)
-	err := send(t, r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail)
+	err := smtpdtest.Send(r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail)
 	wantCode(t, err, 451, smtp.EnhancedCode{4, 4, 1})
 	if n := len(sk.received()); n != 0 {
 		t.Errorf("sink got %d messages without TLS", n)

@@ -23,6 +23,8 @@ import (
 	"time"
 
 	"github.com/emersion/go-smtp"
+
+	"github.com/mugai-project/mugai/smtpd/smtpdtest"
 )
 
 // syncBuffer is a bytes.Buffer safe for the serve goroutine and the test.
@@ -115,30 +117,9 @@ func freeAddr(t *testing.T) string {
 	return ln.Addr().String()
 }
 
+// sendMail submits msg from sender@example.com to soumu@example.lg.jp.
 func sendMail(addr, msg string) error {
-	c, err := smtp.Dial(addr)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	if err := c.Hello("mx.example.lg.jp"); err != nil {
-		return err
-	}
-	if err := c.Mail("sender@example.com", nil); err != nil {
-		return err
-	}
-	if err := c.Rcpt("soumu@example.lg.jp", nil); err != nil {
-		return err
-	}
-	w, err := c.Data()
-	if err != nil {
-		return err
-	}
-	io.WriteString(w, msg)
-	if err := w.Close(); err != nil {
-		return err
-	}
-	return c.Quit()
+	return smtpdtest.Send(addr, "sender@example.com", []string{"soumu@example.lg.jp"}, msg)
 }
 
 // scrape returns the samples of /metrics as "name{labels}" → value.

@@ -8,7 +8,6 @@ import (
 	"archive/zip"
 	"bytes"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -34,6 +33,7 @@ import (
 	"github.com/mugai-project/mugai/scan/clamd"
 	"github.com/mugai-project/mugai/scan/clamd/clamdtest"
 	"github.com/mugai-project/mugai/smtpd"
+	"github.com/mugai-project/mugai/smtpd/smtpdtest"
 )
 
 func newEngine(t *testing.T, sc sanitize.Scanner) *sanitize.Engine {
@@ -236,41 +236,9 @@ func startRelay(t *testing.T, eng *sanitize.Engine, next string) (string, *local
 	return ln.Addr().String(), st
 }
 
+// send submits msg from sender@example.com to soumu@city.example.lg.jp.
 func send(addr, msg string) error {
-	c, err := smtp.Dial(addr)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	if err := c.Hello("mx.example.lg.jp"); err != nil {
-		return err
-	}
-	if err := c.Mail("sender@example.com", nil); err != nil {
-		return err
-	}
-	if err := c.Rcpt("soumu@city.example.lg.jp", nil); err != nil {
-		return err
-	}
-	w, err := c.Data()
-	if err != nil {
-		return err
-	}
-	io.WriteString(w, msg)
-	if err := w.Close(); err != nil {
-		return err
-	}
-	return c.Quit()
-}
-
-func smtpCode(err error) int {
-	var se *smtp.SMTPError
-	if errors.As(err, &se) {
-		return se.Code
-	}
-	if err == nil {
-		return 250
-	}
-	return -1
+	return smtpdtest.Send(addr, "sender@example.com", []string{"soumu@city.example.lg.jp"}, msg)
 }
 
 // bodyText decodes a received message's single text body.
@@ -389,7 +357,7 @@ func TestRelayClamdDown(t *testing.T) {
 		t.Fatal(err) // warm: a pooled session exists
 	}
 	d.Stop()
-	if err := send(addr, msg); smtpCode(err) != 451 {
+	if err := send(addr, msg); smtpdtest.Code(err) != 451 {
 		t.Fatalf("clamd stopped: %v, want 451", err)
 	}
 	if n := undelivered(t, st); n != 1 {
@@ -447,7 +415,7 @@ func TestRelayClamdStalls(t *testing.T) {
 	sk := startSink(t)
 	addr, st := startRelay(t, newEngine(t, c), sk.addr)
 	start := time.Now()
-	if err := send(addr, mailWith("memo.txt", "text/plain", []byte("議事録\r\n"))); smtpCode(err) != 451 {
+	if err := send(addr, mailWith("memo.txt", "text/plain", []byte("議事録\r\n"))); smtpdtest.Code(err) != 451 {
 		t.Fatalf("stalled clamd: %v, want 451", err)
 	}
 	if el := time.Since(start); el > 5*time.Second {
