@@ -18,9 +18,9 @@ import (
 // 250; new connections are refused and idle ones are closed, and only then
 // does Shutdown return.
 func TestShutdownDrainsMessageInProgress(t *testing.T) {
-	sk := startSink(t, "")
+	sk := smtpdtest.StartSink(t, "")
 	eng, entered, release := blockingEngine()
-	r := startRelay(t, smtpd.Config{NextHops: []string{sk.addr}}, eng)
+	r := startRelay(t, smtpd.Config{NextHops: []string{sk.Addr}}, eng)
 
 	// An idle session, as an upstream MTA's connection cache keeps.
 	idle, err := smtp.Dial(r.addr)
@@ -95,7 +95,7 @@ func TestShutdownDrainsMessageInProgress(t *testing.T) {
 	if err := <-shut; err != nil {
 		t.Fatalf("Shutdown: %v", err)
 	}
-	if n := len(sk.received()); n != 1 {
+	if n := len(sk.Received()); n != 1 {
 		t.Fatalf("next hop received %d messages, want 1", n)
 	}
 	if its := items(t, r.store); len(its) != 1 || its[0].Delivery != "delivered" {
@@ -111,10 +111,10 @@ func TestShutdownDrainsMessageInProgress(t *testing.T) {
 // connection is closed and the message gets no 250 (the upstream MTA keeps
 // and retries it).
 func TestShutdownDeadlineClosesEverything(t *testing.T) {
-	sk := startSink(t, "")
+	sk := smtpdtest.StartSink(t, "")
 	eng, entered, release := blockingEngine()
 	defer close(release)
-	r := startRelay(t, smtpd.Config{NextHops: []string{sk.addr}}, eng)
+	r := startRelay(t, smtpd.Config{NextHops: []string{sk.Addr}}, eng)
 	sent := make(chan error, 1)
 	go func() { sent <- smtpdtest.Send(r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail) }()
 	<-entered

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mugai-project/mugai/smtpd"
+	"github.com/mugai-project/mugai/smtpd/smtpdtest"
 )
 
 // postfixFilterMainCF is the Internet-side Postfix of the after-queue
@@ -79,8 +80,8 @@ func TestPostfixContentFilter(t *testing.T) {
 	if err1 != nil || err2 != nil || os.Geteuid() != 0 {
 		t.Skip("needs postfix, swaks and root")
 	}
-	sk := startSink(t, "")
-	_, sinkPort, _ := net.SplitHostPort(sk.addr)
+	sk := smtpdtest.StartSink(t, "")
+	_, sinkPort, _ := net.SplitHostPort(sk.Addr)
 	pfPort, backPort := freePort(t), freePort(t)
 	r := startRelay(t, smtpd.Config{NextHops: []string{"127.0.0.1:" + backPort}, NextHopTLS: "none", Domains: []string{"example.lg.jp"}}, nil)
 	_, relayPort, _ := net.SplitHostPort(r.addr)
@@ -98,20 +99,20 @@ func TestPostfixContentFilter(t *testing.T) {
 		t.Fatalf("swaks: %v\n%s", err, out)
 	}
 	deadline := time.Now().Add(30 * time.Second)
-	for len(sk.received()) == 0 && time.Now().Before(deadline) {
+	for len(sk.Received()) == 0 && time.Now().Before(deadline) {
 		time.Sleep(200 * time.Millisecond)
 	}
 	time.Sleep(500 * time.Millisecond) // a second copy would show up by now
-	got := sk.received()
+	got := sk.Received()
 	if len(got) != 1 {
 		t.Fatalf("sink got %d messages, want 1", len(got))
 	}
-	m := string(got[0].data)
+	m := string(got[0].Data)
 	if !strings.Contains(m, "X-Mugai-Outcome: textized") || strings.Contains(m, "<script") {
 		t.Errorf("delivered:\n%s", m)
 	}
-	if got[0].from != "sender@example.com" {
-		t.Errorf("envelope sender %q", got[0].from)
+	if got[0].From != "sender@example.com" {
+		t.Errorf("envelope sender %q", got[0].From)
 	}
 	its := items(t, r.store)
 	if len(its) != 1 || its[0].Delivery != "delivered" {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/mugai-project/mugai/smtpd"
+	"github.com/mugai-project/mugai/smtpd/smtpdtest"
 )
 
 // postfixMainCF is the Internet-side Postfix's main.cf in
@@ -83,17 +84,17 @@ func TestPostfixUpstream(t *testing.T) {
 		t.Fatalf("swaks: %v\n%s", err, out)
 	}
 	time.Sleep(2 * time.Second)
-	sk := startSink(t, sinkAddr)
+	sk := smtpdtest.StartSink(t, sinkAddr)
 	deadline := time.Now().Add(30 * time.Second)
-	for len(sk.received()) == 0 && time.Now().Before(deadline) {
+	for len(sk.Received()) == 0 && time.Now().Before(deadline) {
 		pf("flush")
 		time.Sleep(500 * time.Millisecond)
 	}
-	got := sk.received()
+	got := sk.Received()
 	if len(got) != 1 {
 		t.Fatalf("sink got %d messages after recovery", len(got))
 	}
-	m := string(got[0].data)
+	m := string(got[0].Data)
 	if !strings.Contains(m, "X-Mugai-Outcome: textized") || strings.Contains(m, "<script") || strings.Contains(m, "text/html") {
 		t.Errorf("delivered:\n%s", m)
 	}
