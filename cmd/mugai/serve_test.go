@@ -45,37 +45,14 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// nextHop is a real go-smtp server standing in for the LGWAN-side MTA.
-type nextHop struct {
-	mu   sync.Mutex
-	msgs [][]byte
-	srv  *smtp.Server
-	addr string
-}
-
-func startNextHop(t *testing.T, addr string) *nextHop {
-	t.Helper()
-	h := &nextHop{}
-	h.srv = smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &hopSession{h: h}, nil }))
-	h.srv.Domain = "lgwan.example.lg.jp"
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.addr = ln.Addr().String()
-	go h.srv.Serve(ln)
-	t.Cleanup(func() { h.srv.Close() })
-	return h
-}
-
-// last returns the text of the last message received, its body decoded.
-func (h *nextHop) last() string {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if len(h.msgs) == 0 {
+// lastText returns the text of the last message the next hop received,
+// its body decoded.
+func lastText(hop *smtpdtest.Sink) string {
+	msgs := hop.Received()
+	if len(msgs) == 0 {
 		return ""
 	}
-	m, err := mail.ReadMessage(bytes.NewReader(h.msgs[len(h.msgs)-1]))
+	m, err := mail.ReadMessage(bytes.NewReader(msgs[len(msgs)-1].Data))
 	if err != nil {
 		return err.Error()
 	}
@@ -88,23 +65,6 @@ func (h *nextHop) last() string {
 		return err.Error()
 	}
 	return string(b)
-}
-
-type hopSession struct{ h *nextHop }
-
-func (s *hopSession) Reset()                               {}
-func (s *hopSession) Logout() error                        { return nil }
-func (s *hopSession) Mail(string, *smtp.MailOptions) error { return nil }
-func (s *hopSession) Rcpt(string, *smtp.RcptOptions) error { return nil }
-func (s *hopSession) Data(r io.Reader) error {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	s.h.mu.Lock()
-	s.h.msgs = append(s.h.msgs, b)
-	s.h.mu.Unlock()
-	return nil
 }
 
 func freeAddr(t *testing.T) string {
@@ -179,7 +139,7 @@ const linkMail = "From: sender@example.com\r\nTo: soumu@example.lg.jp\r\nSubject
 // stops it cleanly.
 func TestServeMetricsReloadAndStop(t *testing.T) {
 	dir := t.TempDir()
-	hop := startNextHop(t, "127.0.0.1:0")
+	hop := smtpdtest.StartSink(t, "")
 	smtpAddr, metricsAddr := freeAddr(t), freeAddr(t)
 	base := "http://" + metricsAddr
 	conf := filepath.Join(dir, "mugai.toml")
@@ -197,7 +157,7 @@ dir = %q
 listen = %q
 [log]
 timezone = "Asia/Tokyo"
-%s`, smtpAddr, hop.addr, filepath.Join(dir, "hold"), filepath.Join(dir, "q"), metricsAddr, extra)
+%s`, smtpAddr, hop.Addr, filepath.Join(dir, "hold"), filepath.Join(dir, "q"), metricsAddr, extra)
 		if err := os.WriteFile(conf, []byte(cfg), 0o600); err != nil {
 			t.Fatal(err)
 		}
@@ -255,7 +215,7 @@ timezone = "Asia/Tokyo"
 	if after["mugai_hold"] != 0 {
 		t.Error("mugai_hold is set")
 	}
-	if got := hop.last(); !strings.Contains(got, "https://example.com/a") {
+	if got := lastText(hop); !strings.Contains(got, "https://example.com/a") {
 		t.Fatalf("delivered message lacks the link as text:\n%s", got)
 	}
 
@@ -274,7 +234,7 @@ timezone = "Asia/Tokyo"
 	if err := sendMail(smtpAddr, linkMail); err != nil {
 		t.Fatalf("after a failed reload: %v", err)
 	}
-	if got := hop.last(); !strings.Contains(got, "https://example.com/a") {
+	if got := lastText(hop); !strings.Contains(got, "https://example.com/a") {
 		t.Fatalf("the failed reload changed the configuration:\n%s", got)
 	}
 	if m := scrape(t, base); m[`mugai_config_reloads_total{result="failed"}`] != 1 {
@@ -288,7 +248,7 @@ timezone = "Asia/Tokyo"
 	if err := sendMail(smtpAddr, linkMail); err != nil {
 		t.Fatal(err)
 	}
-	if got := hop.last(); !strings.Contains(got, "hxxps://example[.]com/a") {
+	if got := lastText(hop); !strings.Contains(got, "hxxps://example[.]com/a") {
 		t.Fatalf("the reloaded html.links = defang did not apply:\n%s", got)
 	}
 	if m := scrape(t, base); m[`mugai_config_reloads_total{result="ok"}`] != 1 {
@@ -297,7 +257,7 @@ timezone = "Asia/Tokyo"
 
 	// The next hop goes away: /readyz says so, mail waits upstream (451)
 	// and the failure is counted.
-	hop.srv.Close()
+	hop.Close()
 	waitFor(t, "/readyz to fail", func() bool {
 		code, body := status(t, base+"/readyz")
 		return code == 503 && strings.Contains(body, "next_hop")

@@ -185,3 +185,6 @@ func (ss *sinkSession) Data(r io.Reader) error {
 	ss.s.mu.Unlock()
 	return nil
 }
+
+// Close stops the sink before t ends: the next hop goes away.
+func (s *Sink) Close() { s.srv.Close() }
