@@ -55,9 +55,10 @@ func TestReadyzReportsFailingChecks(t *testing.T) {
 	}
 }
 
-func TestMessageCountsTheReportTree(t *testing.T) {
-	m := metrics.New()
-	rep := &sanitize.Report{
+// mailReport is the report of a text-ized mail with two attachments (a
+// sanitized PDF, a blocked executable) and four findings.
+func mailReport() *sanitize.Report {
+	return &sanitize.Report{
 		Detected: "eml", Outcome: sanitize.OutcomeTextized, Size: 1000, OutputSize: 600,
 		Findings: []sanitize.Finding{{Rule: "html.script"}},
 		Children: []*sanitize.Report{
@@ -65,6 +66,11 @@ func TestMessageCountsTheReportTree(t *testing.T) {
 			{Detected: "exe", Outcome: sanitize.OutcomeBlocked, Findings: []sanitize.Finding{{Rule: "type.executable"}}},
 		},
 	}
+}
+
+func TestMessageCountsTheReportTree(t *testing.T) {
+	m := metrics.New()
+	rep := mailReport()
 	m.Message("smtp", rep, nil, 30*time.Millisecond)
 	m.Message("filedrop", nil, errors.New("disk full"), 0)
 	want := `
@@ -103,14 +109,7 @@ mugai_bytes_out_total{origin="smtp"} 600
 // (a mail with two attachments and four findings).
 func BenchmarkMessage(b *testing.B) {
 	m := metrics.New()
-	rep := &sanitize.Report{
-		Detected: "eml", Outcome: sanitize.OutcomeTextized, Size: 1000, OutputSize: 600,
-		Findings: []sanitize.Finding{{Rule: "html.script"}},
-		Children: []*sanitize.Report{
-			{Detected: "pdf", Outcome: sanitize.OutcomeSanitized, Findings: []sanitize.Finding{{Rule: "pdf.javascript"}, {Rule: "pdf.openaction"}}},
-			{Detected: "exe", Outcome: sanitize.OutcomeBlocked, Findings: []sanitize.Finding{{Rule: "type.executable"}}},
-		},
-	}
+	rep := mailReport()
 	r := m.Relay()
 	b.ReportAllocs()
 	for b.Loop() {

@@ -8,16 +8,17 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"github.com/mugai-project/mugai/smtpd"
+	"github.com/mugai-project/mugai/smtpd/smtpdtest"
 )
 
 // BenchmarkRelay5K sends 5 KB mails through the whole relay (go-smtp
 // client → mugai with a local quarantine → go-smtp sink) on one reused
 // connection: the per-message cost of keeping, sanitizing and relaying.
 func BenchmarkRelay5K(b *testing.B) {
-	sk := startSink(&testing.T{}, "")
+	sk := smtpdtest.StartSink(b, "")
 	_ = sk
 	t := &testing.T{}
-	r := startRelay(t, smtpd.Config{NextHops: []string{sk.addr}}, nil)
+	r := startRelay(t, smtpd.Config{NextHops: []string{sk.Addr}}, nil)
 	msg := benchMessage(5000)
 	c, err := smtp.Dial(r.addr)
 	if err != nil {

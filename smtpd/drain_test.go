@@ -9,9 +9,8 @@ import (
 
 	"github.com/emersion/go-smtp"
 
-	"github.com/mugai-project/mugai/sanitize"
-	"github.com/mugai-project/mugai/sanitize/detect"
 	"github.com/mugai-project/mugai/smtpd"
+	"github.com/mugai-project/mugai/smtpd/smtpdtest"
 )
 
 // TestShutdownDrainsMessageInProgress: Shutdown (SIGTERM in serve) lets a
@@ -19,22 +18,9 @@ import (
 // 250; new connections are refused and idle ones are closed, and only then
 // does Shutdown return.
 func TestShutdownDrainsMessageInProgress(t *testing.T) {
-	sk := startSink(t, "")
-	release := make(chan struct{})
-	entered := make(chan struct{}, 1)
-	eng := engine()
-	inner := eng.Sanitizers[detect.EML]
-	eng.Sanitizers[detect.EML] = sanitize.SanitizerFunc(func(ctx context.Context, w io.Writer, it *sanitize.Item) (sanitize.Result, error) {
-		if it.Depth == 0 {
-			select {
-			case entered <- struct{}{}:
-				<-release
-			default:
-			}
-		}
-		return inner.Sanitize(ctx, w, it)
-	})
-	r := startRelay(t, smtpd.Config{NextHops: []string{sk.addr}}, eng)
+	sk := smtpdtest.StartSink(t, "")
+	eng, entered, release := blockingEngine()
+	r := startRelay(t, smtpd.Config{NextHops: []string{sk.Addr}}, eng)
 
 	// An idle session, as an upstream MTA's connection cache keeps.
 	idle, err := smtp.Dial(r.addr)
@@ -109,7 +95,7 @@ func TestShutdownDrainsMessageInProgress(t *testing.T) {
 	if err := <-shut; err != nil {
 		t.Fatalf("Shutdown: %v", err)
 	}
-	if n := len(sk.received()); n != 1 {
+	if n := len(sk.Received()); n != 1 {
 		t.Fatalf("next hop received %d messages, want 1", n)
 	}
 	if its := items(t, r.store); len(its) != 1 || its[0].Delivery != "delivered" {
@@ -125,32 +111,19 @@ func TestShutdownDrainsMessageInProgress(t *testing.T) {
 // connection is closed and the message gets no 250 (the upstream MTA keeps
 // and retries it).
 func TestShutdownDeadlineClosesEverything(t *testing.T) {
-	sk := startSink(t, "")
-	release := make(chan struct{})
+	sk := smtpdtest.StartSink(t, "")
+	eng, entered, release := blockingEngine()
 	defer close(release)
-	entered := make(chan struct{}, 1)
-	eng := engine()
-	inner := eng.Sanitizers[detect.EML]
-	eng.Sanitizers[detect.EML] = sanitize.SanitizerFunc(func(ctx context.Context, w io.Writer, it *sanitize.Item) (sanitize.Result, error) {
-		if it.Depth == 0 {
-			select {
-			case entered <- struct{}{}:
-				<-release
-			default:
-			}
-		}
-		return inner.Sanitize(ctx, w, it)
-	})
-	r := startRelay(t, smtpd.Config{NextHops: []string{sk.addr}}, eng)
+	r := startRelay(t, smtpd.Config{NextHops: []string{sk.Addr}}, eng)
 	sent := make(chan error, 1)
-	go func() { sent <- send(t, r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail) }()
+	go func() { sent <- smtpdtest.Send(r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail) }()
 	<-entered
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	if err := r.srv.Shutdown(ctx); err == nil {
 		t.Fatal("Shutdown returned nil with a message still in DATA")
 	}
-	if err := <-sent; code(err) == 250 {
+	if err := <-sent; smtpdtest.Code(err) == 250 {
 		t.Fatal("the cut message got 250")
 	}
 }

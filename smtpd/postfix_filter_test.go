@@ -5,12 +5,12 @@ import (
 	"net"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/mugai-project/mugai/smtpd"
+	"github.com/mugai-project/mugai/smtpd/smtpdtest"
 )
 
 // postfixFilterMainCF is the Internet-side Postfix of the after-queue
@@ -80,58 +80,14 @@ func TestPostfixContentFilter(t *testing.T) {
 	if err1 != nil || err2 != nil || os.Geteuid() != 0 {
 		t.Skip("needs postfix, swaks and root")
 	}
-	sk := startSink(t, "")
-	_, sinkPort, _ := net.SplitHostPort(sk.addr)
+	sk := smtpdtest.StartSink(t, "")
+	_, sinkPort, _ := net.SplitHostPort(sk.Addr)
 	pfPort, backPort := freePort(t), freePort(t)
 	r := startRelay(t, smtpd.Config{NextHops: []string{"127.0.0.1:" + backPort}, NextHopTLS: "none", Domains: []string{"example.lg.jp"}}, nil)
 	_, relayPort, _ := net.SplitHostPort(r.addr)
 
-	dir, err := os.MkdirTemp("/var/tmp", "mugai-postfix-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	os.Chmod(dir, 0o755)
-	services := []string{
-		pfPort + " inet n - n - - smtpd",
-		"pickup unix n - n 60 1 pickup", "cleanup unix n - n - 0 cleanup", "qmgr unix n - n 300 1 qmgr",
-		"rewrite unix - - n - - trivial-rewrite", "bounce unix - - n - 0 bounce", "defer unix - - n - 0 bounce",
-		"trace unix - - n - 0 bounce", "verify unix - - n - 1 verify", "flush unix n - n 1000? 0 flush",
-		"proxymap unix - - n - - proxymap", "smtp unix - - n - - smtp", "relay unix - - n - - smtp",
-		"showq unix n - n - - showq", "error unix - - n - - error", "retry unix - - n - - error",
-		"discard unix - - n - - discard", "anvil unix - - n - 1 anvil", "scache unix - - n - 1 scache",
-		"postlog unix-dgram n - n - 1 postlogd",
-	}
-	master := strings.Join(services, "\n") + "\n" + fmt.Sprintf(postfixFilterMaster, backPort)
-	if err := os.WriteFile(filepath.Join(dir, "main.cf"), []byte(fmt.Sprintf(postfixFilterMainCF, dir, relayPort, sinkPort)), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "master.cf"), []byte(master), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	pf := func(args ...string) error {
-		out, err := exec.Command(postfix, append([]string{"-c", dir}, args...)...).CombinedOutput()
-		if err != nil {
-			return fmt.Errorf("postfix %v: %v\n%s", args, err, out)
-		}
-		return nil
-	}
-	os.MkdirAll(filepath.Join(dir, "queue"), 0o755)
-	os.MkdirAll(filepath.Join(dir, "data"), 0o700)
-	exec.Command("chown", "postfix", filepath.Join(dir, "data")).Run()
-	if err := pf("check"); err != nil {
-		t.Skipf("cannot set up a private postfix here: %v", err)
-	}
-	if err := pf("start"); err != nil {
-		t.Skipf("cannot start a private postfix here: %v", err)
-	}
-	t.Cleanup(func() {
-		pf("stop")
-		if t.Failed() {
-			log, _ := os.ReadFile(filepath.Join(dir, "maillog"))
-			t.Logf("postfix log:\n%s", log)
-		}
-		os.RemoveAll(dir)
-	})
+	startPostfix(t, postfix, pfPort, func(dir string) string { return fmt.Sprintf(postfixFilterMainCF, dir, relayPort, sinkPort) },
+		fmt.Sprintf(postfixFilterMaster, backPort))
 	waitPort(t, "127.0.0.1:"+pfPort)
 	waitPort(t, "127.0.0.1:"+backPort)
 
@@ -143,20 +99,20 @@ func TestPostfixContentFilter(t *testing.T) {
 		t.Fatalf("swaks: %v\n%s", err, out)
 	}
 	deadline := time.Now().Add(30 * time.Second)
-	for len(sk.received()) == 0 && time.Now().Before(deadline) {
+	for len(sk.Received()) == 0 && time.Now().Before(deadline) {
 		time.Sleep(200 * time.Millisecond)
 	}
 	time.Sleep(500 * time.Millisecond) // a second copy would show up by now
-	got := sk.received()
+	got := sk.Received()
 	if len(got) != 1 {
 		t.Fatalf("sink got %d messages, want 1", len(got))
 	}
-	m := string(got[0].data)
+	m := string(got[0].Data)
 	if !strings.Contains(m, "X-Mugai-Outcome: textized") || strings.Contains(m, "<script") {
 		t.Errorf("delivered:\n%s", m)
 	}
-	if got[0].from != "sender@example.com" {
-		t.Errorf("envelope sender %q", got[0].from)
+	if got[0].From != "sender@example.com" {
+		t.Errorf("envelope sender %q", got[0].From)
 	}
 	its := items(t, r.store)
 	if len(its) != 1 || its[0].Delivery != "delivered" {

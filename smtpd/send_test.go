@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/mugai-project/mugai/smtpd"
+	"github.com/mugai-project/mugai/smtpd/smtpdtest"
 )
 
 // failingReader yields some of a message, then a read error.
@@ -25,32 +26,30 @@ func (f *failingReader) Read(p []byte) (int, error) {
 // midway is never completed with the final dot: the next hop records
 // nothing. The same hopConn.data carries relayed mail.
 func TestSendAbandonsOnReadError(t *testing.T) {
-	s := startSink(t, "")
-	cfg := smtpd.Config{NextHops: []string{s.addr}, NextHopTLS: "none", NextHopTimeout: 5 * time.Second}
+	s := smtpdtest.StartSink(t, "")
+	cfg := smtpd.Config{NextHops: []string{s.Addr}, NextHopTLS: "none", NextHopTimeout: 5 * time.Second}
 	msg := "Subject: half\r\n\r\n" + strings.Repeat("line of a message that is cut off\r\n", 2000)
 	_, err := smtpd.Send(cfg, nil, "a@example.com", []string{"b@example.lg.jp"}, &failingReader{strings.NewReader(msg)})
 	if err == nil {
 		t.Fatal("Send with a failing reader succeeded")
 	}
 	time.Sleep(100 * time.Millisecond)
-	if got := s.received(); len(got) != 0 {
+	if got := s.Received(); len(got) != 0 {
 		t.Fatalf("the next hop recorded %d truncated message(s)", len(got))
 	}
 
 	resp, err := smtpd.Send(cfg, nil, "a@example.com", []string{"b@example.lg.jp"}, strings.NewReader(msg))
-	if err != nil || !strings.Contains(resp, s.addr) {
+	if err != nil || !strings.Contains(resp, s.Addr) {
 		t.Fatalf("Send: %q, %v", resp, err)
 	}
-	if got := s.received(); len(got) != 1 || len(got[0].data) != len(msg) {
+	if got := s.Received(); len(got) != 1 || len(got[0].Data) != len(msg) {
 		t.Fatalf("next hop got %d messages", len(got))
 	}
-	s.mu.Lock()
-	s.refuseTo = "c@example.lg.jp"
-	s.mu.Unlock()
+	s.RefuseRcpt("c@example.lg.jp")
 	if _, err := smtpd.Send(cfg, nil, "a@example.com", []string{"b@example.lg.jp", "c@example.lg.jp"}, strings.NewReader(msg)); err == nil || !strings.Contains(err.Error(), "c@example.lg.jp") {
 		t.Fatalf("Send to a refused recipient: %v", err)
 	}
-	if got := s.received(); len(got) != 1 {
+	if got := s.Received(); len(got) != 1 {
 		t.Fatalf("a message with a refused recipient was delivered")
 	}
 }

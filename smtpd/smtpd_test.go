@@ -13,7 +13,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -28,102 +27,8 @@ import (
 	"github.com/mugai-project/mugai/sanitize"
 	"github.com/mugai-project/mugai/sanitize/detect"
 	"github.com/mugai-project/mugai/smtpd"
+	"github.com/mugai-project/mugai/smtpd/smtpdtest"
 )
-
-// sink is a real go-smtp server standing in for the LGWAN-side MTA. It
-// records what it accepts and can be told to refuse.
-type sink struct {
-	mu        sync.Mutex
-	msgs      []sinkMsg
-	refuseTo  string // RCPT to this address gets 550
-	dataCode  int    // non-zero: DATA answered with this code
-	dropData  bool   // close the connection in the middle of DATA
-	ln        net.Listener
-	srv       *smtp.Server
-	addr      string
-	sessionsN int
-}
-
-type sinkMsg struct {
-	from string
-	to   []string
-	data []byte
-}
-
-func startSink(t *testing.T, addr string) *sink {
-	t.Helper()
-	s := &sink{}
-	be := smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
-		s.mu.Lock()
-		s.sessionsN++
-		s.mu.Unlock()
-		return &sinkSession{s: s, c: c}, nil
-	})
-	s.srv = smtp.NewServer(be)
-	s.srv.Domain = "lgwan.example.lg.jp"
-	if addr == "" {
-		addr = "127.0.0.1:0"
-	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.ln, s.addr = ln, ln.Addr().String()
-	go s.srv.Serve(ln)
-	t.Cleanup(func() { s.srv.Close() })
-	return s
-}
-
-func (s *sink) received() []sinkMsg {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]sinkMsg(nil), s.msgs...)
-}
-
-type sinkSession struct {
-	s    *sink
-	c    *smtp.Conn
-	from string
-	to   []string
-}
-
-func (ss *sinkSession) Reset()        { ss.from, ss.to = "", nil }
-func (ss *sinkSession) Logout() error { return nil }
-func (ss *sinkSession) Mail(from string, _ *smtp.MailOptions) error {
-	ss.from = from
-	return nil
-}
-func (ss *sinkSession) Rcpt(to string, _ *smtp.RcptOptions) error {
-	ss.s.mu.Lock()
-	refuse := ss.s.refuseTo
-	ss.s.mu.Unlock()
-	if strings.EqualFold(to, refuse) {
-		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user"}
-	}
-	ss.to = append(ss.to, to)
-	return nil
-}
-func (ss *sinkSession) Data(r io.Reader) error {
-	ss.s.mu.Lock()
-	code, drop := ss.s.dataCode, ss.s.dropData
-	ss.s.mu.Unlock()
-	if drop {
-		io.CopyN(io.Discard, r, 10)
-		ss.c.Close()
-		return errors.New("dropped")
-	}
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	if code != 0 {
-		return &smtp.SMTPError{Code: code, EnhancedCode: smtp.EnhancedCode{code / 100, 0, 0}, Message: "sink says no"}
-	}
-	ss.s.mu.Lock()
-	ss.s.msgs = append(ss.s.msgs, sinkMsg{from: ss.from, to: append([]string(nil), ss.to...), data: b})
-	ss.s.mu.Unlock()
-	return nil
-}
 
 // relay starts mugai's relay with a real local quarantine and the real
 // format sanitizers.
@@ -151,6 +56,27 @@ func engine() *sanitize.Engine {
 		},
 		Limits: sanitize.Limits{Timeout: 20 * time.Second},
 	}
+}
+
+// blockingEngine is engine() whose message sanitizer, on the first
+// top-level message only, signals entered and then waits until release is
+// closed: a message held in DATA.
+func blockingEngine() (eng *sanitize.Engine, entered <-chan struct{}, release chan struct{}) {
+	release = make(chan struct{})
+	ent := make(chan struct{}, 1)
+	eng = engine()
+	inner := eng.Sanitizers[detect.EML]
+	eng.Sanitizers[detect.EML] = sanitize.SanitizerFunc(func(ctx context.Context, w io.Writer, it *sanitize.Item) (sanitize.Result, error) {
+		if it.Depth == 0 {
+			select {
+			case ent <- struct{}{}:
+				<-release
+			default:
+			}
+		}
+		return inner.Sanitize(ctx, w, it)
+	})
+	return eng, ent, release
 }
 
 func startRelay(t *testing.T, cfg smtpd.Config, eng *sanitize.Engine) *relay {
@@ -207,50 +133,6 @@ const htmlMail = "From: sender@example.com\r\nTo: soumu@city.example.lg.jp\r\nSu
 	"--B\r\nContent-Type: application/pdf; name=a.pdf\r\nContent-Disposition: attachment; filename=a.pdf\r\n\r\nMZ not a pdf\r\n" +
 	"--B--\r\n"
 
-// send runs one SMTP transaction with the go-smtp client and returns the
-// error of the first failing step (an *smtp.SMTPError for replies).
-func send(t *testing.T, addr, from string, to []string, msg string) error {
-	t.Helper()
-	c, err := smtp.Dial(addr)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	if err := c.Hello("mx.example.lg.jp"); err != nil {
-		return err
-	}
-	if err := c.Mail(from, nil); err != nil {
-		return err
-	}
-	for _, r := range to {
-		if err := c.Rcpt(r, nil); err != nil {
-			return err
-		}
-	}
-	w, err := c.Data()
-	if err != nil {
-		return err
-	}
-	if _, err := io.WriteString(w, msg); err != nil {
-		return err
-	}
-	if err := w.Close(); err != nil {
-		return err
-	}
-	return c.Quit()
-}
-
-func code(err error) int {
-	var se *smtp.SMTPError
-	if errors.As(err, &se) {
-		return se.Code
-	}
-	if err == nil {
-		return 250
-	}
-	return -1
-}
-
 func wantCode(t *testing.T, err error, want int, enh smtp.EnhancedCode) {
 	t.Helper()
 	var se *smtp.SMTPError
@@ -281,16 +163,16 @@ func items(t *testing.T, st quarantine.Store) []quarantine.Meta {
 }
 
 func TestRelayTextizesAndKeepsOriginal(t *testing.T) {
-	sk := startSink(t, "")
-	r := startRelay(t, smtpd.Config{NextHops: []string{sk.addr}, Domains: []string{"example.lg.jp"}}, nil)
-	if err := send(t, r.addr, "sender@example.com", []string{"soumu@city.example.lg.jp"}, htmlMail); err != nil {
+	sk := smtpdtest.StartSink(t, "")
+	r := startRelay(t, smtpd.Config{NextHops: []string{sk.Addr}, Domains: []string{"example.lg.jp"}}, nil)
+	if err := smtpdtest.Send(r.addr, "sender@example.com", []string{"soumu@city.example.lg.jp"}, htmlMail); err != nil {
 		t.Fatal(err)
 	}
-	got := sk.received()
+	got := sk.Received()
 	if len(got) != 1 {
 		t.Fatalf("sink got %d messages", len(got))
 	}
-	m := string(got[0].data)
+	m := string(got[0].Data)
 	for _, want := range []string{"X-Mugai-Outcome: textized", "Content-Type: text/plain; charset=UTF-8", "Received: by gw.example.lg.jp with mugai (SMTP from mx.example.lg.jp [127.0.0.1])"} {
 		if !strings.Contains(m, want) {
 			t.Errorf("delivered message lacks %q:\n%s", want, m)
@@ -301,8 +183,8 @@ func TestRelayTextizesAndKeepsOriginal(t *testing.T) {
 			t.Errorf("delivered message contains %q", bad)
 		}
 	}
-	if got[0].from != "sender@example.com" || got[0].to[0] != "soumu@city.example.lg.jp" {
-		t.Errorf("envelope %q %v", got[0].from, got[0].to)
+	if got[0].From != "sender@example.com" || got[0].To[0] != "soumu@city.example.lg.jp" {
+		t.Errorf("envelope %q %v", got[0].From, got[0].To)
 	}
 	its := items(t, r.store)
 	if len(its) != 1 {
@@ -337,7 +219,7 @@ func TestRelayTextizesAndKeepsOriginal(t *testing.T) {
 		t.Errorf("received event about %s: %s", es[0].Item, es[0].Data)
 	}
 	if es[1].Item != it.ID || del["outcome"] != "textized" || del["trace"] != rec["trace"] ||
-		!strings.Contains(fmt.Sprint(del["next_hop"]), sk.addr) || fmt.Sprint(del["findings"]) != fmt.Sprint(anySlice(it.Findings)) {
+		!strings.Contains(fmt.Sprint(del["next_hop"]), sk.Addr) || fmt.Sprint(del["findings"]) != fmt.Sprint(anySlice(it.Findings)) {
 		t.Errorf("delivered event about %s: %s", es[1].Item, es[1].Data)
 	}
 	if err := r.store.Verify(context.Background()); err != nil {
@@ -377,13 +259,13 @@ type plainStore struct{ quarantine.Store }
 // Without a Journal, the relay makes the separate calls: Put, then each
 // event on its own.
 func TestRelayWithoutJournal(t *testing.T) {
-	sk := startSink(t, "")
-	r := startRelayWith(t, smtpd.Config{NextHops: []string{sk.addr}, Domains: []string{"example.lg.jp"}}, nil,
+	sk := smtpdtest.StartSink(t, "")
+	r := startRelayWith(t, smtpd.Config{NextHops: []string{sk.Addr}, Domains: []string{"example.lg.jp"}}, nil,
 		func(st *local.Store) (quarantine.Store, quarantine.Audit) { return plainStore{st}, st })
-	if err := send(t, r.addr, "sender@example.com", []string{"soumu@city.example.lg.jp"}, htmlMail); err != nil {
+	if err := smtpdtest.Send(r.addr, "sender@example.com", []string{"soumu@city.example.lg.jp"}, htmlMail); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(sk.received()); n != 1 {
+	if n := len(sk.Received()); n != 1 {
 		t.Fatalf("sink got %d messages", n)
 	}
 	its := items(t, r.store)
@@ -400,10 +282,8 @@ func TestRelayWithoutJournal(t *testing.T) {
 		}
 	}
 	// A delivery failure is recorded the same way.
-	sk.mu.Lock()
-	sk.dataCode = 451
-	sk.mu.Unlock()
-	if err := send(t, r.addr, "sender@example.com", []string{"soumu@city.example.lg.jp"}, htmlMail); code(err) != 451 {
+	sk.FailData(451)
+	if err := smtpdtest.Send(r.addr, "sender@example.com", []string{"soumu@city.example.lg.jp"}, htmlMail); smtpdtest.Code(err) != 451 {
 		t.Fatalf("reply %v", err)
 	}
 	if got := eventTypes(auditEntries(t, r.store)); got != "received,outcome,delivered,received,outcome,undelivered" {
@@ -414,19 +294,17 @@ func TestRelayWithoutJournal(t *testing.T) {
 // With a Journal, a blocked message (its notice delivered) and a failed
 // delivery each end in one event carrying the outcome.
 func TestRelayJournalEvents(t *testing.T) {
-	sk := startSink(t, "")
+	sk := smtpdtest.StartSink(t, "")
 	eng := engine()
 	eng.Sanitizers[detect.EML] = sanitize.SanitizerFunc(func(context.Context, io.Writer, *sanitize.Item) (sanitize.Result, error) {
 		panic("boom")
 	})
-	r := startRelay(t, smtpd.Config{NextHops: []string{sk.addr}}, eng)
-	if err := send(t, r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail); err != nil {
+	r := startRelay(t, smtpd.Config{NextHops: []string{sk.Addr}}, eng)
+	if err := smtpdtest.Send(r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail); err != nil {
 		t.Fatal(err)
 	}
-	sk.mu.Lock()
-	sk.dataCode = 554
-	sk.mu.Unlock()
-	if err := send(t, r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail); code(err) != 554 {
+	sk.FailData(554)
+	if err := smtpdtest.Send(r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail); smtpdtest.Code(err) != 554 {
 		t.Fatalf("reply %v", err)
 	}
 	es := auditEntries(t, r.store)
@@ -448,13 +326,13 @@ func TestRelayJournalEvents(t *testing.T) {
 }
 
 func TestNeverAnOpenRelay(t *testing.T) {
-	sk := startSink(t, "")
-	r := startRelay(t, smtpd.Config{NextHops: []string{sk.addr}, Domains: []string{"example.lg.jp"}}, nil)
-	err := send(t, r.addr, "a@example.com", []string{"victim@elsewhere.example.com"}, htmlMail)
+	sk := smtpdtest.StartSink(t, "")
+	r := startRelay(t, smtpd.Config{NextHops: []string{sk.Addr}, Domains: []string{"example.lg.jp"}}, nil)
+	err := smtpdtest.Send(r.addr, "a@example.com", []string{"victim@elsewhere.example.com"}, htmlMail)
 	wantCode(t, err, 550, smtp.EnhancedCode{5, 7, 1})
-	err = send(t, r.addr, "a@example.com", []string{"x@notexample.lg.jp"}, htmlMail)
+	err = smtpdtest.Send(r.addr, "a@example.com", []string{"x@notexample.lg.jp"}, htmlMail)
 	wantCode(t, err, 550, smtp.EnhancedCode{5, 7, 1})
-	if n := len(sk.received()); n != 0 {
+	if n := len(sk.Received()); n != 0 {
 		t.Errorf("sink got %d messages", n)
 	}
 	// An open relay configuration is refused outright.
@@ -483,13 +361,13 @@ func TestNextHopDownThenBack(t *testing.T) {
 	hop := ln.Addr().String()
 	ln.Close()
 	r := startRelay(t, smtpd.Config{NextHops: []string{hop}}, nil)
-	err := send(t, r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail)
+	err := smtpdtest.Send(r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail)
 	wantCode(t, err, 451, smtp.EnhancedCode{4, 4, 1})
-	sk := startSink(t, hop)
-	if err := send(t, r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail); err != nil {
+	sk := smtpdtest.StartSink(t, hop)
+	if err := smtpdtest.Send(r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail); err != nil {
 		t.Fatalf("after recovery: %v", err)
 	}
-	if n := len(sk.received()); n != 1 {
+	if n := len(sk.Received()); n != 1 {
 		t.Errorf("sink got %d", n)
 	}
 }
@@ -498,20 +376,20 @@ func TestSecondNextHop(t *testing.T) {
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
 	dead := ln.Addr().String()
 	ln.Close()
-	sk := startSink(t, "")
-	r := startRelay(t, smtpd.Config{NextHops: []string{dead, sk.addr}}, nil)
-	if err := send(t, r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail); err != nil {
+	sk := smtpdtest.StartSink(t, "")
+	r := startRelay(t, smtpd.Config{NextHops: []string{dead, sk.Addr}}, nil)
+	if err := smtpdtest.Send(r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(sk.received()); n != 1 {
+	if n := len(sk.Received()); n != 1 {
 		t.Errorf("sink got %d", n)
 	}
 }
 
 func TestNextHopRefusesOneRecipient(t *testing.T) {
-	sk := startSink(t, "")
-	sk.refuseTo = "gone@example.lg.jp"
-	r := startRelay(t, smtpd.Config{NextHops: []string{sk.addr}}, nil)
+	sk := smtpdtest.StartSink(t, "")
+	sk.RefuseRcpt("gone@example.lg.jp")
+	r := startRelay(t, smtpd.Config{NextHops: []string{sk.Addr}}, nil)
 	c, err := smtp.Dial(r.addr)
 	if err != nil {
 		t.Fatal(err)
@@ -530,8 +408,8 @@ func TestNextHopRefusesOneRecipient(t *testing.T) {
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	got := sk.received()
-	if len(got) != 1 || len(got[0].to) != 1 || got[0].to[0] != "ok@example.lg.jp" {
+	got := sk.Received()
+	if len(got) != 1 || len(got[0].To) != 1 || got[0].To[0] != "ok@example.lg.jp" {
 		t.Errorf("sink got %+v", got)
 	}
 }
@@ -539,18 +417,18 @@ func TestNextHopRefusesOneRecipient(t *testing.T) {
 func TestNextHopFailsData(t *testing.T) {
 	for _, tc := range []struct {
 		name string
-		set  func(*sink)
+		set  func(*smtpdtest.Sink)
 	}{
-		{"451 at DATA", func(s *sink) { s.dataCode = 451 }},
-		{"554 at DATA", func(s *sink) { s.dataCode = 554 }},
-		{"dropped mid-DATA", func(s *sink) { s.dropData = true }},
+		{"451 at DATA", func(s *smtpdtest.Sink) { s.FailData(451) }},
+		{"554 at DATA", func(s *smtpdtest.Sink) { s.FailData(554) }},
+		{"dropped mid-DATA", func(s *smtpdtest.Sink) { s.DropData() }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			sk := startSink(t, "")
+			sk := smtpdtest.StartSink(t, "")
 			tc.set(sk)
-			r := startRelay(t, smtpd.Config{NextHops: []string{sk.addr}}, nil)
-			err := send(t, r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail)
-			if c := code(err); c/100 != 4 && !(tc.name == "554 at DATA" && c == 554) {
+			r := startRelay(t, smtpd.Config{NextHops: []string{sk.Addr}}, nil)
+			err := smtpdtest.Send(r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail)
+			if c := smtpdtest.Code(err); c/100 != 4 && !(tc.name == "554 at DATA" && c == 554) {
 				t.Fatalf("reply %v", err)
 			}
 			its := items(t, r.store)
@@ -562,10 +440,10 @@ func TestNextHopFailsData(t *testing.T) {
 }
 
 func TestSizeLimitWhileStreaming(t *testing.T) {
-	sk := startSink(t, "")
-	r := startRelay(t, smtpd.Config{NextHops: []string{sk.addr}, MaxMessageBytes: 1 << 20}, nil)
+	sk := smtpdtest.StartSink(t, "")
+	r := startRelay(t, smtpd.Config{NextHops: []string{sk.Addr}, MaxMessageBytes: 1 << 20}, nil)
 	big := htmlMail + strings.Repeat(strings.Repeat("x", 998)+"\r\n", 2100)
-	err := send(t, r.addr, "a@example.com", []string{"b@example.lg.jp"}, big)
+	err := smtpdtest.Send(r.addr, "a@example.com", []string{"b@example.lg.jp"}, big)
 	wantCode(t, err, 552, smtp.EnhancedCode{5, 3, 4})
 	if n := len(items(t, r.store)); n != 0 {
 		t.Errorf("%d items kept for a refused message", n)
@@ -575,21 +453,21 @@ func TestSizeLimitWhileStreaming(t *testing.T) {
 // A panic in the sanitizer blocks the message; the recipients get a notice
 // instead of silence, and the original is kept.
 func TestSanitizerPanicDeliversNotice(t *testing.T) {
-	sk := startSink(t, "")
+	sk := smtpdtest.StartSink(t, "")
 	eng := engine()
 	eng.Sanitizers[detect.EML] = sanitize.SanitizerFunc(func(context.Context, io.Writer, *sanitize.Item) (sanitize.Result, error) {
 		panic("boom")
 	})
-	r := startRelay(t, smtpd.Config{NextHops: []string{sk.addr}}, eng)
-	if err := send(t, r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail); err != nil {
+	r := startRelay(t, smtpd.Config{NextHops: []string{sk.Addr}}, eng)
+	if err := smtpdtest.Send(r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail); err != nil {
 		t.Fatal(err)
 	}
-	got := sk.received()
+	got := sk.Received()
 	if len(got) != 1 {
 		t.Fatalf("sink got %d", len(got))
 	}
-	if got[0].from != "" || !strings.Contains(string(got[0].data), "X-Mugai-Outcome: blocked") || strings.Contains(string(got[0].data), "<script") {
-		t.Errorf("notice: from %q\n%s", got[0].from, got[0].data)
+	if got[0].From != "" || !strings.Contains(string(got[0].Data), "X-Mugai-Outcome: blocked") || strings.Contains(string(got[0].Data), "<script") {
+		t.Errorf("notice: from %q\n%s", got[0].From, got[0].Data)
 	}
 	its := items(t, r.store)
 	if len(its) != 1 || its[0].Outcome != "blocked" || its[0].Delivery != quarantine.DeliveryBlocked {
@@ -598,34 +476,34 @@ func TestSanitizerPanicDeliversNotice(t *testing.T) {
 }
 
 func TestLoopDetected(t *testing.T) {
-	sk := startSink(t, "")
-	r := startRelay(t, smtpd.Config{NextHops: []string{sk.addr}}, nil)
-	err := send(t, r.addr, "a@example.com", []string{"b@example.lg.jp"}, "X-Mugai-Outcome: textized\r\n"+htmlMail)
+	sk := smtpdtest.StartSink(t, "")
+	r := startRelay(t, smtpd.Config{NextHops: []string{sk.Addr}}, nil)
+	err := smtpdtest.Send(r.addr, "a@example.com", []string{"b@example.lg.jp"}, "X-Mugai-Outcome: textized\r\n"+htmlMail)
 	wantCode(t, err, 554, smtp.EnhancedCode{5, 4, 6})
 	many := strings.Repeat("Received: from x by y; Fri, 20 Nov 2026 10:00:00 +0900\r\n", 31)
-	err = send(t, r.addr, "a@example.com", []string{"b@example.lg.jp"}, many+htmlMail)
+	err = smtpdtest.Send(r.addr, "a@example.com", []string{"b@example.lg.jp"}, many+htmlMail)
 	wantCode(t, err, 554, smtp.EnhancedCode{5, 4, 6})
 }
 
 func TestIncidentHold(t *testing.T) {
-	sk := startSink(t, "")
-	r := startRelay(t, smtpd.Config{NextHops: []string{sk.addr}}, nil)
+	sk := smtpdtest.StartSink(t, "")
+	r := startRelay(t, smtpd.Config{NextHops: []string{sk.Addr}}, nil)
 	hold := filepath.Join(r.dir, "hold")
 	os.WriteFile(hold, []byte("incident\n"), 0o600)
-	err := send(t, r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail)
+	err := smtpdtest.Send(r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail)
 	wantCode(t, err, 451, smtp.EnhancedCode{4, 3, 2})
 	os.Remove(hold)
 	time.Sleep(1100 * time.Millisecond) // the hold file is checked once a second
-	if err := send(t, r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail); err != nil {
+	if err := smtpdtest.Send(r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail); err != nil {
 		t.Fatalf("after hold off: %v", err)
 	}
 }
 
 func TestRateLimitPerClient(t *testing.T) {
-	sk := startSink(t, "")
-	r := startRelay(t, smtpd.Config{NextHops: []string{sk.addr}, RatePerClient: 2}, nil)
+	sk := smtpdtest.StartSink(t, "")
+	r := startRelay(t, smtpd.Config{NextHops: []string{sk.Addr}, RatePerClient: 2}, nil)
 	for i := range 3 {
-		err := send(t, r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail)
+		err := smtpdtest.Send(r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail)
 		if i < 2 && err != nil {
 			t.Fatalf("message %d: %v", i, err)
 		}
@@ -655,7 +533,7 @@ func TestSessionLimit(t *testing.T) {
 
 func TestMaildirOutbox(t *testing.T) {
 	r := startRelay(t, smtpd.Config{}, nil)
-	if err := send(t, r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail); err != nil {
+	if err := smtpdtest.Send(r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail); err != nil {
 		t.Fatal(err)
 	}
 	files, _ := filepath.Glob(filepath.Join(r.dir, "outbox", "new", "*"))
@@ -689,8 +567,8 @@ func rawSession(t *testing.T, addr string, script string) string {
 }
 
 func TestPipelinedAndBareLF(t *testing.T) {
-	sk := startSink(t, "")
-	r := startRelay(t, smtpd.Config{NextHops: []string{sk.addr}}, nil)
+	sk := smtpdtest.StartSink(t, "")
+	r := startRelay(t, smtpd.Config{NextHops: []string{sk.Addr}}, nil)
 	// Everything in one write (PIPELINING), the message with bare LF line
 	// ends and a NUL byte.
 	msg := strings.ReplaceAll(htmlMail, "\r\n", "\n")
@@ -701,7 +579,7 @@ func TestPipelinedAndBareLF(t *testing.T) {
 	if !strings.Contains(out, "250 2.0.0 OK queued as ") {
 		t.Fatalf("transcript:\n%s", out)
 	}
-	if n := len(sk.received()); n != 1 {
+	if n := len(sk.Received()); n != 1 {
 		t.Errorf("sink got %d", n)
 	}
 }
@@ -736,26 +614,13 @@ func TestSlowClientTimesOut(t *testing.T) {
 }
 
 func TestBusySanitizingGives451(t *testing.T) {
-	sk := startSink(t, "")
-	release := make(chan struct{})
-	entered := make(chan struct{}, 1)
-	eng := engine()
-	inner := eng.Sanitizers[detect.EML]
-	eng.Sanitizers[detect.EML] = sanitize.SanitizerFunc(func(ctx context.Context, w io.Writer, it *sanitize.Item) (sanitize.Result, error) {
-		if it.Depth == 0 {
-			select {
-			case entered <- struct{}{}:
-				<-release
-			default:
-			}
-		}
-		return inner.Sanitize(ctx, w, it)
-	})
-	r := startRelay(t, smtpd.Config{NextHops: []string{sk.addr}, MaxSanitizing: 1}, eng)
+	sk := smtpdtest.StartSink(t, "")
+	eng, entered, release := blockingEngine()
+	r := startRelay(t, smtpd.Config{NextHops: []string{sk.Addr}, MaxSanitizing: 1}, eng)
 	first := make(chan error, 1)
-	go func() { first <- send(t, r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail) }()
+	go func() { first <- smtpdtest.Send(r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail) }()
 	<-entered
-	err := send(t, r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail)
+	err := smtpdtest.Send(r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail)
 	wantCode(t, err, 451, smtp.EnhancedCode{4, 3, 2})
 	close(release)
 	if err := <-first; err != nil {
@@ -764,17 +629,15 @@ func TestBusySanitizingGives451(t *testing.T) {
 }
 
 func TestConnectionReuse(t *testing.T) {
-	sk := startSink(t, "")
-	r := startRelay(t, smtpd.Config{NextHops: []string{sk.addr}}, nil)
+	sk := smtpdtest.StartSink(t, "")
+	r := startRelay(t, smtpd.Config{NextHops: []string{sk.Addr}}, nil)
 	for range 3 {
-		if err := send(t, r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail); err != nil {
+		if err := smtpdtest.Send(r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail); err != nil {
 			t.Fatal(err)
 		}
 		time.Sleep(100 * time.Millisecond) // the session ends after QUIT is answered
 	}
-	sk.mu.Lock()
-	n := sk.sessionsN
-	sk.mu.Unlock()
+	n := sk.Sessions()
 	if n != 1 {
 		t.Errorf("next hop saw %d sessions for 3 messages", n)
 	}

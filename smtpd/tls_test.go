@@ -16,6 +16,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"github.com/mugai-project/mugai/smtpd"
+	"github.com/mugai-project/mugai/smtpd/smtpdtest"
 )
 
 // selfSigned returns a TLS certificate for 127.0.0.1 and a pool trusting it.
@@ -45,8 +46,8 @@ func selfSigned(t *testing.T) (tls.Certificate, *x509.CertPool) {
 // message is relayed as usual.
 func TestStartTLSUpstream(t *testing.T) {
 	cert, pool := selfSigned(t)
-	sk := startSink(t, "")
-	r := startRelay(t, smtpd.Config{NextHops: []string{sk.addr}, TLS: &tls.Config{Certificates: []tls.Certificate{cert}}}, nil)
+	sk := smtpdtest.StartSink(t, "")
+	r := startRelay(t, smtpd.Config{NextHops: []string{sk.Addr}, TLS: &tls.Config{Certificates: []tls.Certificate{cert}}}, nil)
 	c, err := smtp.DialStartTLS(r.addr, &tls.Config{RootCAs: pool, ServerName: "127.0.0.1"})
 	if err != nil {
 		t.Fatalf("STARTTLS: %v", err)
@@ -58,7 +59,7 @@ func TestStartTLSUpstream(t *testing.T) {
 	if st, ok := c.TLSConnectionState(); !ok || !st.HandshakeComplete {
 		t.Fatal("no TLS")
 	}
-	if n := len(sk.received()); n != 1 {
+	if n := len(sk.Received()); n != 1 {
 		t.Errorf("sink got %d", n)
 	}
 }
@@ -66,11 +67,11 @@ func TestStartTLSUpstream(t *testing.T) {
 // With next_hop_tls = "required", a next hop without STARTTLS gets nothing:
 // the upstream is told to retry.
 func TestNextHopTLSRequired(t *testing.T) {
-	sk := startSink(t, "") // offers no STARTTLS
-	r := startRelay(t, smtpd.Config{NextHops: []string{sk.addr}, NextHopTLS: "required"}, nil)
-	err := send(t, r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail)
+	sk := smtpdtest.StartSink(t, "") // offers no STARTTLS
+	r := startRelay(t, smtpd.Config{NextHops: []string{sk.Addr}, NextHopTLS: "required"}, nil)
+	err := smtpdtest.Send(r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail)
 	wantCode(t, err, 451, smtp.EnhancedCode{4, 4, 1})
-	if n := len(sk.received()); n != 0 {
+	if n := len(sk.Received()); n != 0 {
 		t.Errorf("sink got %d messages without TLS", n)
 	}
 }

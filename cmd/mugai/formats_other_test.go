@@ -20,6 +20,7 @@ import (
 	"github.com/mugai-project/mugai/policy"
 	"github.com/mugai-project/mugai/sanitize"
 	"github.com/mugai-project/mugai/sanitize/detect"
+	"github.com/mugai-project/mugai/sanitize/sanitizetest"
 )
 
 // The answers for formats beyond the main document types (issue 8, part 4),
@@ -45,15 +46,7 @@ func runOne(t *testing.T, eng *sanitize.Engine, name, mime string, in []byte) (*
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out == nil {
-		return rep, nil
-	}
-	defer out.Close()
-	b, err := io.ReadAll(out.Reader())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return rep, b
+	return rep, sanitizetest.Output(t, out)
 }
 
 func hasRule(rep *sanitize.Report, rule string, a sanitize.Action) bool {

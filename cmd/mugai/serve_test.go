@@ -23,6 +23,8 @@ import (
 	"time"
 
 	"github.com/emersion/go-smtp"
+
+	"github.com/mugai-project/mugai/smtpd/smtpdtest"
 )
 
 // syncBuffer is a bytes.Buffer safe for the serve goroutine and the test.
@@ -43,37 +45,14 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// nextHop is a real go-smtp server standing in for the LGWAN-side MTA.
-type nextHop struct {
-	mu   sync.Mutex
-	msgs [][]byte
-	srv  *smtp.Server
-	addr string
-}
-
-func startNextHop(t *testing.T, addr string) *nextHop {
-	t.Helper()
-	h := &nextHop{}
-	h.srv = smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &hopSession{h: h}, nil }))
-	h.srv.Domain = "lgwan.example.lg.jp"
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.addr = ln.Addr().String()
-	go h.srv.Serve(ln)
-	t.Cleanup(func() { h.srv.Close() })
-	return h
-}
-
-// last returns the text of the last message received, its body decoded.
-func (h *nextHop) last() string {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if len(h.msgs) == 0 {
+// lastText returns the text of the last message the next hop received,
+// its body decoded.
+func lastText(hop *smtpdtest.Sink) string {
+	msgs := hop.Received()
+	if len(msgs) == 0 {
 		return ""
 	}
-	m, err := mail.ReadMessage(bytes.NewReader(h.msgs[len(h.msgs)-1]))
+	m, err := mail.ReadMessage(bytes.NewReader(msgs[len(msgs)-1].Data))
 	if err != nil {
 		return err.Error()
 	}
@@ -88,23 +67,6 @@ func (h *nextHop) last() string {
 	return string(b)
 }
 
-type hopSession struct{ h *nextHop }
-
-func (s *hopSession) Reset()                               {}
-func (s *hopSession) Logout() error                        { return nil }
-func (s *hopSession) Mail(string, *smtp.MailOptions) error { return nil }
-func (s *hopSession) Rcpt(string, *smtp.RcptOptions) error { return nil }
-func (s *hopSession) Data(r io.Reader) error {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	s.h.mu.Lock()
-	s.h.msgs = append(s.h.msgs, b)
-	s.h.mu.Unlock()
-	return nil
-}
-
 func freeAddr(t *testing.T) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -115,30 +77,9 @@ func freeAddr(t *testing.T) string {
 	return ln.Addr().String()
 }
 
+// sendMail submits msg from sender@example.com to soumu@example.lg.jp.
 func sendMail(addr, msg string) error {
-	c, err := smtp.Dial(addr)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	if err := c.Hello("mx.example.lg.jp"); err != nil {
-		return err
-	}
-	if err := c.Mail("sender@example.com", nil); err != nil {
-		return err
-	}
-	if err := c.Rcpt("soumu@example.lg.jp", nil); err != nil {
-		return err
-	}
-	w, err := c.Data()
-	if err != nil {
-		return err
-	}
-	io.WriteString(w, msg)
-	if err := w.Close(); err != nil {
-		return err
-	}
-	return c.Quit()
+	return smtpdtest.Send(addr, "sender@example.com", []string{"soumu@example.lg.jp"}, msg)
 }
 
 // scrape returns the samples of /metrics as "name{labels}" → value.
@@ -198,7 +139,7 @@ const linkMail = "From: sender@example.com\r\nTo: soumu@example.lg.jp\r\nSubject
 // stops it cleanly.
 func TestServeMetricsReloadAndStop(t *testing.T) {
 	dir := t.TempDir()
-	hop := startNextHop(t, "127.0.0.1:0")
+	hop := smtpdtest.StartSink(t, "")
 	smtpAddr, metricsAddr := freeAddr(t), freeAddr(t)
 	base := "http://" + metricsAddr
 	conf := filepath.Join(dir, "mugai.toml")
@@ -221,7 +162,7 @@ inbox = %q
 outbox = %q
 stable_time = "50ms"
 rescan = "100ms"
-%s`, smtpAddr, hop.addr, filepath.Join(dir, "hold"), filepath.Join(dir, "q"), metricsAddr,
+%s`, smtpAddr, hop.Addr, filepath.Join(dir, "hold"), filepath.Join(dir, "q"), metricsAddr,
 			filepath.Join(dir, "in"), filepath.Join(dir, "out"), extra)
 		if err := os.WriteFile(conf, []byte(cfg), 0o600); err != nil {
 			t.Fatal(err)
@@ -280,7 +221,7 @@ rescan = "100ms"
 	if after["mugai_hold"] != 0 {
 		t.Error("mugai_hold is set")
 	}
-	if got := hop.last(); !strings.Contains(got, "https://example.com/a") {
+	if got := lastText(hop); !strings.Contains(got, "https://example.com/a") {
 		t.Fatalf("delivered message lacks the link as text:\n%s", got)
 	}
 
@@ -311,7 +252,7 @@ rescan = "100ms"
 	if err := sendMail(smtpAddr, linkMail); err != nil {
 		t.Fatalf("after a failed reload: %v", err)
 	}
-	if got := hop.last(); !strings.Contains(got, "https://example.com/a") {
+	if got := lastText(hop); !strings.Contains(got, "https://example.com/a") {
 		t.Fatalf("the failed reload changed the configuration:\n%s", got)
 	}
 	if m := scrape(t, base); m[`mugai_config_reloads_total{result="failed"}`] != 1 {
@@ -325,7 +266,7 @@ rescan = "100ms"
 	if err := sendMail(smtpAddr, linkMail); err != nil {
 		t.Fatal(err)
 	}
-	if got := hop.last(); !strings.Contains(got, "hxxps://example[.]com/a") {
+	if got := lastText(hop); !strings.Contains(got, "hxxps://example[.]com/a") {
 		t.Fatalf("the reloaded html.links = defang did not apply:\n%s", got)
 	}
 	if m := scrape(t, base); m[`mugai_config_reloads_total{result="ok"}`] != 1 {
@@ -334,7 +275,7 @@ rescan = "100ms"
 
 	// The next hop goes away: /readyz says so, mail waits upstream (451)
 	// and the failure is counted.
-	hop.srv.Close()
+	hop.Close()
 	waitFor(t, "/readyz to fail", func() bool {
 		code, body := status(t, base+"/readyz")
 		return code == 503 && strings.Contains(body, "next_hop")

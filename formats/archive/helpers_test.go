@@ -11,6 +11,7 @@ import (
 	"github.com/mugai-project/mugai/formats/text"
 	"github.com/mugai-project/mugai/sanitize"
 	"github.com/mugai-project/mugai/sanitize/detect"
+	"github.com/mugai-project/mugai/sanitize/sanitizetest"
 )
 
 // newEngine is an engine with this package for the archive kinds and the
@@ -47,15 +48,7 @@ func run(t testing.TB, eng *sanitize.Engine, name string, in []byte) (*sanitize.
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out == nil {
-		return rep, nil
-	}
-	defer out.Close()
-	b, err := io.ReadAll(out.Reader())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return rep, b
+	return rep, sanitizetest.Output(t, out)
 }
 
 // rawEntry is one entry of a zip built byte by byte, so that tests can

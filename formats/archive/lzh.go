@@ -252,12 +252,9 @@ func (w *walker) lzh(dst io.Writer) error {
 		if e.dir && p[len(p)-1] != '/' {
 			p += "/"
 		}
-		k := dupKey(p)
-		if keys[k] {
-			w.find(block(RuleDuplicate, p, "two entries with the same name (ignoring case)"))
+		if w.duplicate(keys, p) {
 			return nil
 		}
-		keys[k] = true
 		e.path = p
 		m := &member{path: p, mod: e.mod, size: e.usize}
 		members = append(members, m)

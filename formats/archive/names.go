@@ -179,6 +179,19 @@ func dupKey(p string) string {
 	return strings.ToLower(strings.TrimSuffix(p, "/"))
 }
 
+// duplicate records entry path p in keys, an archive's entries so far by
+// dupKey, and reports whether an earlier entry had the same name; it then
+// adds the RuleDuplicate finding that blocks the archive.
+func (w *walker) duplicate(keys map[string]bool, p string) bool {
+	k := dupKey(p)
+	if keys[k] {
+		w.find(block(RuleDuplicate, p, "two entries with the same name (ignoring case)"))
+		return true
+	}
+	keys[k] = true
+	return false
+}
+
 // splitName returns the directory part (with its trailing slash, or "") and
 // the base name of a cleaned path.
 func splitName(p string) (string, string) {

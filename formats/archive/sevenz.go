@@ -53,12 +53,9 @@ func (w *walker) sevenZip(dst io.Writer) (err error) {
 		if mode.IsDir() && p[len(p)-1] != '/' {
 			p += "/"
 		}
-		k := dupKey(p)
-		if keys[k] {
-			w.find(block(RuleDuplicate, p, "two entries with the same name (ignoring case)"))
+		if w.duplicate(keys, p) {
 			return nil
 		}
-		keys[k] = true
 		m := &member{path: p, mod: f.Modified, size: int64(f.UncompressedSize), crc: f.CRC32, hasCRC: f.CRC32 != 0}
 		if f.UncompressedSize > uint64(w.maxMember) {
 			fd := sanitize.Finding{Rule: sanitize.RuleLimitSize, Where: p, Action: sanitize.Blocked,

@@ -58,12 +58,9 @@ func (w *walker) tar(dst io.Writer) error {
 		if h.Typeflag == tar.TypeDir && p[len(p)-1] != '/' {
 			p += "/"
 		}
-		k := dupKey(p)
-		if keys[k] {
-			w.find(block(RuleDuplicate, p, "two entries with the same name (ignoring case)"))
+		if w.duplicate(keys, p) {
 			return nil
 		}
-		keys[k] = true
 		m := &member{path: p, mod: h.ModTime, size: h.Size}
 		if h.Size > w.maxMember {
 			f := sanitize.Finding{Rule: sanitize.RuleLimitSize, Where: p, Action: sanitize.Blocked,

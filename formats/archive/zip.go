@@ -433,12 +433,9 @@ func (w *walker) checkZip(zd *zipDir) error {
 			w.find(block(RuleLink, p, "Windows reparse point"))
 			return errStop
 		}
-		k := dupKey(p)
-		if keys[k] {
-			w.find(block(RuleDuplicate, p, "two entries with the same name (ignoring case)"))
+		if w.duplicate(keys, p) {
 			return errStop
 		}
-		keys[k] = true
 		if msg := ze.checkLocal(src, zd.dirOff); msg != "" {
 			w.find(block(RuleStructure, p, msg))
 			return errStop

@@ -24,6 +24,7 @@ import (
 
 	"github.com/mugai-project/mugai/sanitize"
 	"github.com/mugai-project/mugai/sanitize/detect"
+	"github.com/mugai-project/mugai/sanitize/sanitizetest"
 )
 
 // run sanitizes in as kind (detected when "") with s.
@@ -467,15 +468,7 @@ func TestContext(t *testing.T) {
 // verification) so that the wiring contract holds: WebP comes out as PNG
 // and every output verifies.
 func TestEngine(t *testing.T) {
-	s := New(Options{})
-	eng := &sanitize.Engine{
-		Sanitizers: map[sanitize.Kind]sanitize.Sanitizer{},
-		Mode:       func(sanitize.Kind) sanitize.Mode { return sanitize.ModeSanitize },
-		TempDir:    t.TempDir(),
-	}
-	for _, k := range Kinds() {
-		eng.Sanitizers[k] = s
-	}
+	eng := sanitizetest.Engine(t, sanitize.Limits{}, New(Options{}), Kinds()...)
 	for _, tc := range []struct {
 		name    string
 		in      []byte
@@ -491,11 +484,7 @@ func TestEngine(t *testing.T) {
 		{"x.svg", []byte(`<svg xmlns="http://www.w3.org/2000/svg"><script>x</script></svg>`), "", sanitize.OutcomeBlocked},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			rep, out, err := eng.Run(t.Context(), sanitize.Input{R: bytes.NewReader(tc.in), Name: tc.name})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer out.Close()
+			rep, b := sanitizetest.Run(t, eng, tc.in, tc.name)
 			if rep.Outcome != tc.outcome || rep.OutputType != tc.outType {
 				t.Fatalf("outcome %s type %s, want %s %s (%v %s)", rep.Outcome, rep.OutputType, tc.outcome, tc.outType, rep.Findings, rep.Error)
 			}
@@ -506,16 +495,10 @@ func TestEngine(t *testing.T) {
 			}
 			// A sanitized output sanitized again passes unchanged (lossless
 			// formats) or is rebuilt with no finding (JPEG).
-			if out == nil {
+			if b == nil {
 				return
 			}
-			b := make([]byte, out.Size())
-			out.ReadAt(b, 0)
-			rep2, out2, err := eng.Run(t.Context(), sanitize.Input{R: bytes.NewReader(b), Name: sanitize.OutputName(tc.name, rep.OutputType)})
-			if err != nil {
-				t.Fatal(err)
-			}
-			out2.Close()
+			rep2, _ := sanitizetest.Run(t, eng, b, sanitize.OutputName(tc.name, rep.OutputType))
 			if rep2.Outcome == sanitize.OutcomeBlocked || len(rep2.Findings) > 0 {
 				t.Errorf("second run: %s %v", rep2.Outcome, rep2.Findings)
 			}

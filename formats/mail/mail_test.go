@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -24,6 +23,7 @@ import (
 	"github.com/mugai-project/mugai/formats/text"
 	"github.com/mugai-project/mugai/sanitize"
 	"github.com/mugai-project/mugai/sanitize/detect"
+	"github.com/mugai-project/mugai/sanitize/sanitizetest"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -65,15 +65,7 @@ func run(t testing.TB, e *sanitize.Engine, msg []byte) (*sanitize.Report, []byte
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}
-	if out == nil {
-		return rep, nil
-	}
-	defer out.Close()
-	b, err := io.ReadAll(out.Reader())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return rep, b
+	return rep, sanitizetest.Output(t, out)
 }
 
 // parsed is an output message read back with go-message, an independent
@@ -188,23 +180,7 @@ if bad:
 // golden compares got with testdata/golden/name.golden.
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", "golden", name+".golden")
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("output differs from %s (run go test -update and review the diff)\n--- got:\n%s", path, got)
-	}
+	sanitizetest.Golden(t, filepath.Join("testdata", "golden", name+".golden"), got, *update)
 }
 
 func sjis(s string) string {

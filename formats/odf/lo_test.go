@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/mugai-project/mugai/sanitize"
+	"github.com/mugai-project/mugai/sanitize/sanitizetest"
 )
 
 // TestLibreOfficeWritten saves clean fixtures again with LibreOffice (when
@@ -45,7 +46,7 @@ func TestLibreOfficeWritten(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			rep, out := runEngine(t, eng, lo, "lo."+tc.ext)
+			rep, out := sanitizetest.Run(t, eng, lo, "lo."+tc.ext)
 			if out == nil {
 				t.Fatalf("blocked: %s %+v", rep.Error, rep.Findings)
 			}

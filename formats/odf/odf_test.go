@@ -18,53 +18,23 @@ import (
 
 	"github.com/mugai-project/mugai/sanitize"
 	"github.com/mugai-project/mugai/sanitize/detect"
+	"github.com/mugai-project/mugai/sanitize/sanitizetest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
 
+// newEngine is a real engine with this sanitizer, configured by opt, for
+// every OpenDocument kind.
 func newEngine(t testing.TB, opt Options, lim sanitize.Limits) *sanitize.Engine {
-	s := New(opt)
-	return &sanitize.Engine{
-		Sanitizers: map[sanitize.Kind]sanitize.Sanitizer{detect.ODT: s, detect.ODS: s, detect.ODP: s},
-		Mode:       func(sanitize.Kind) sanitize.Mode { return sanitize.ModeSanitize },
-		Limits:     lim,
-		TempDir:    t.TempDir(),
-	}
-}
-
-// runEngine sanitizes in through the real engine (which re-scans the
-// output) and returns the report and the output (nil when blocked).
-func runEngine(t testing.TB, eng *sanitize.Engine, in []byte, name string) (*sanitize.Report, []byte) {
-	t.Helper()
-	rep, blob, err := eng.Run(t.Context(), sanitize.Input{R: bytes.NewReader(in), Name: name})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if blob == nil {
-		return rep, nil
-	}
-	defer blob.Close()
-	out, err := io.ReadAll(blob.Reader())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return rep, out
-}
-
-func rules(fs []sanitize.Finding) []string {
-	var r []string
-	for _, f := range fs {
-		r = append(r, f.Rule)
-	}
-	return r
+	return sanitizetest.Engine(t, lim, New(opt), detect.ODT, detect.ODS, detect.ODP)
 }
 
 func TestFixtures(t *testing.T) {
 	eng := newEngine(t, Options{}, sanitize.Limits{})
 	for _, fx := range fixtures(t) {
 		t.Run(fx.name, func(t *testing.T) {
-			rep, out := runEngine(t, eng, fx.in, fx.file)
-			got := rules(rep.Findings)
+			rep, out := sanitizetest.Run(t, eng, fx.in, fx.file)
+			got := sanitizetest.Rules(rep.Findings)
 			if fx.blocked != "" {
 				if rep.Outcome != sanitize.OutcomeBlocked || !slices.Contains(got, fx.blocked) {
 					t.Fatalf("outcome %s, rules %v; want blocked by %s", rep.Outcome, got, fx.blocked)
@@ -91,7 +61,7 @@ func TestFixtures(t *testing.T) {
 				}
 			}
 			golden(t, fx.name, rep, out)
-			rep2, out2 := runEngine(t, eng, out, "b"+path.Ext(fx.file))
+			rep2, out2 := sanitizetest.Run(t, eng, out, "b"+path.Ext(fx.file))
 			if rep2.Outcome == sanitize.OutcomeBlocked {
 				t.Fatalf("re-sanitize blocked: %+v", rep2.Findings)
 			}
@@ -103,7 +73,7 @@ func TestFixtures(t *testing.T) {
 			if !bytes.Equal(out, out2) {
 				t.Errorf("S(S(x)) != S(x)")
 			}
-			if _, out3 := runEngine(t, eng, fx.in, fx.file); !bytes.Equal(out, out3) {
+			if _, out3 := sanitizetest.Run(t, eng, fx.in, fx.file); !bytes.Equal(out, out3) {
 				t.Errorf("two runs differ")
 			}
 			soffice(t, out, path.Ext(fx.file), "Benign text 42")
@@ -134,20 +104,7 @@ func golden(t *testing.T, name string, rep *sanitize.Report, out []byte) {
 			fmt.Fprintf(&b, "--- %s\n%s\n", f.Name, c)
 		}
 	}
-	file := filepath.Join("testdata", "golden", strings.ReplaceAll(name, " ", "_")+".golden")
-	if *update {
-		if err := os.WriteFile(file, []byte(b.String()), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatalf("%v (run with -update)", err)
-	}
-	if string(want) != b.String() {
-		t.Errorf("golden %s differs:\n%s", file, b.String())
-	}
+	sanitizetest.Golden(t, filepath.Join("testdata", "golden", strings.ReplaceAll(name, " ", "_")+".golden"), []byte(b.String()), *update)
 }
 
 // checkOutput is the independent oracle: it lists the output zip with
@@ -283,8 +240,8 @@ func soffice(t *testing.T, out []byte, ext, want string) {
 func TestStripHyperlinks(t *testing.T) {
 	eng := newEngine(t, Options{StripHyperlinks: true}, sanitize.Limits{})
 	fx := fixtures(t)[0]
-	rep, out := runEngine(t, eng, fx.in, fx.file)
-	if rep.Outcome != sanitize.OutcomeSanitized || !slices.Contains(rules(rep.Findings), RuleHyperlink) {
+	rep, out := sanitizetest.Run(t, eng, fx.in, fx.file)
+	if rep.Outcome != sanitize.OutcomeSanitized || !slices.Contains(sanitizetest.Rules(rep.Findings), RuleHyperlink) {
 		t.Fatalf("%s %+v", rep.Outcome, rep.Findings)
 	}
 	all := checkOutput(t, out, detect.ODT)
@@ -302,9 +259,9 @@ func TestLimits(t *testing.T) {
 		parts int
 		ok    bool
 	}{{n, true}, {n - 1, false}} {
-		rep, _ := runEngine(t, newEngine(t, Options{}, sanitize.Limits{MaxParts: tc.parts}), fx.in, fx.file)
+		rep, _ := sanitizetest.Run(t, newEngine(t, Options{}, sanitize.Limits{MaxParts: tc.parts}), fx.in, fx.file)
 		if (rep.Outcome != sanitize.OutcomeBlocked) != tc.ok {
-			t.Errorf("MaxParts %d (%d entries): %s %v", tc.parts, n, rep.Outcome, rules(rep.Findings))
+			t.Errorf("MaxParts %d (%d entries): %s %v", tc.parts, n, rep.Outcome, sanitizetest.Rules(rep.Findings))
 		}
 	}
 	var biggest int64
@@ -315,9 +272,9 @@ func TestLimits(t *testing.T) {
 		size int64
 		ok   bool
 	}{{biggest, true}, {biggest - 1, false}} {
-		rep, _ := runEngine(t, newEngine(t, Options{MaxPartSize: tc.size}, sanitize.Limits{}), fx.in, fx.file)
+		rep, _ := sanitizetest.Run(t, newEngine(t, Options{MaxPartSize: tc.size}, sanitize.Limits{}), fx.in, fx.file)
 		if (rep.Outcome != sanitize.OutcomeBlocked) != tc.ok {
-			t.Errorf("MaxPartSize %d: %s %v", tc.size, rep.Outcome, rules(rep.Findings))
+			t.Errorf("MaxPartSize %d: %s %v", tc.size, rep.Outcome, sanitizetest.Rules(rep.Findings))
 		}
 	}
 }
@@ -348,7 +305,7 @@ func TestCorpus(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		rep, out := runEngine(t, eng, in, filepath.Base(file))
+		rep, out := sanitizetest.Run(t, eng, in, filepath.Base(file))
 		outcomes[string(rep.Outcome)]++
 		var rs []string
 		for _, f := range rep.Findings {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/mugai-project/mugai/sanitize"
 	"github.com/mugai-project/mugai/sanitize/detect"
+	"github.com/mugai-project/mugai/sanitize/sanitizetest"
 )
 
 func TestConverterMissing(t *testing.T) {
@@ -22,8 +23,8 @@ func TestConverterMissing(t *testing.T) {
 	}
 	eng := newEngine(t, Options{Converter: cv}, sanitize.ModeSanitize, sanitize.Limits{})
 	in := buildCFB(fixtureCases[2].nodes...) // doc_vba
-	rep, out := runEngine(t, eng, in, "a.doc")
-	if out != nil || !ruleSet(rep.Findings)[RuleConverted] {
+	rep, out := sanitizetest.Run(t, eng, in, "a.doc")
+	if out != nil || !sanitizetest.RuleSet(rep.Findings)[RuleConverted] {
 		t.Errorf("outcome %s %+v", rep.Outcome, rep.Findings)
 	}
 }
@@ -54,7 +55,7 @@ func TestConverter(t *testing.T) {
 				t.Skipf("corpus absent: %v", err)
 			}
 			start := time.Now()
-			rep, out := runEngine(t, eng, in, tc.file)
+			rep, out := sanitizetest.Run(t, eng, in, tc.file)
 			t.Logf("%s: %s → %s in %v, findings %+v", tc.file, rep.Outcome, rep.OutputType, time.Since(start).Round(time.Millisecond), rep.Findings)
 			for _, c := range rep.Children {
 				t.Logf("child %s: %s %s %+v", c.Input, c.Outcome, c.Error, c.Findings)
@@ -65,7 +66,7 @@ func TestConverter(t *testing.T) {
 			if rep.Outcome != sanitize.OutcomeSanitized || rep.OutputType != tc.want {
 				t.Errorf("outcome %s, type %s", rep.Outcome, rep.OutputType)
 			}
-			if !ruleSet(rep.Findings)[RuleConverted] {
+			if !sanitizetest.RuleSet(rep.Findings)[RuleConverted] {
 				t.Errorf("no %s finding", RuleConverted)
 			}
 			for _, f := range rep.Findings {

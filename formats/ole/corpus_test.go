@@ -13,6 +13,7 @@ import (
 
 	"github.com/mugai-project/mugai/sanitize"
 	"github.com/mugai-project/mugai/sanitize/detect"
+	"github.com/mugai-project/mugai/sanitize/sanitizetest"
 )
 
 // corpusRoot holds real third-party files (oletools, POI, Tika); absent in
@@ -80,12 +81,12 @@ func TestCorpus(t *testing.T) {
 				continue
 			}
 			start := time.Now()
-			rep, out := runEngine(t, eng, in, e.Name())
+			rep, out := sanitizetest.Run(t, eng, in, e.Name())
 			if d := time.Since(start); d > 10*time.Second {
 				t.Errorf("%s: took %v", e.Name(), d)
 			}
 			outcomes[string(k)+" "+string(rep.Outcome)]++
-			rs := ruleSet(rep.Findings)
+			rs := sanitizetest.RuleSet(rep.Findings)
 			for r := range rs {
 				fired[r]++
 			}

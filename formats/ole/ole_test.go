@@ -6,13 +6,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/mugai-project/mugai/sanitize"
 	"github.com/mugai-project/mugai/sanitize/detect"
+	"github.com/mugai-project/mugai/sanitize/sanitizetest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -166,8 +166,8 @@ func TestFixtures(t *testing.T) {
 				if k := detect.Detect(bytes.NewReader(in), int64(len(in)), ""); k != tc.kind {
 					t.Fatalf("fixture detects as %s, want %s", k, tc.kind)
 				}
-				rep, out := runEngine(t, eng, in, tc.name+detect.Ext(tc.kind))
-				got := ruleSet(rep.Findings)
+				rep, out := sanitizetest.Run(t, eng, in, tc.name+detect.Ext(tc.kind))
+				got := sanitizetest.RuleSet(rep.Findings)
 				if tc.rules == nil {
 					if rep.Outcome != sanitize.OutcomePassed || !bytes.Equal(out, in) {
 						t.Fatalf("outcome %s, findings %+v; want passed unchanged", rep.Outcome, rep.Findings)
@@ -197,25 +197,10 @@ func TestFixtures(t *testing.T) {
 	}
 }
 
+// golden compares got with testdata/golden/name.txt.
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	p := filepath.Join("testdata", "golden", name+".txt")
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatalf("%v (run with -update)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("findings differ from %s:\n got %s\nwant %s", p, got, want)
-	}
+	sanitizetest.Golden(t, filepath.Join("testdata", "golden", name+".txt"), got, *update)
 }
 
 // scanBytes runs the sanitizer alone.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/mugai-project/mugai/sanitize"
 	"github.com/mugai-project/mugai/sanitize/detect"
+	"github.com/mugai-project/mugai/sanitize/sanitizetest"
 )
 
 // splitDoc builds a Word document whose text is two pieces ([MS-DOC]
@@ -53,7 +54,7 @@ func TestPieceTable(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := ruleSet(res.Findings)
+			got := sanitizetest.RuleSet(res.Findings)
 			if tc.rule == "" && len(got) > 0 || tc.rule != "" && (!got[tc.rule] || len(got) != 1) {
 				t.Errorf("findings %+v, want %q", res.Findings, tc.rule)
 			}

@@ -12,6 +12,7 @@ import (
 	"unicode"
 
 	"github.com/mugai-project/mugai/sanitize"
+	"github.com/mugai-project/mugai/sanitize/sanitizetest"
 )
 
 // records reads the workbook globals of a file: (type, stream offset of
@@ -155,18 +156,18 @@ func TestDefaultPassword(t *testing.T) {
 	for _, mode := range []sanitize.Mode{sanitize.ModeSanitize, sanitize.ModeVerify} {
 		eng := newEngine(t, Options{}, mode, sanitize.Limits{})
 		clean := buildCFB(stream("Workbook", encryptedWorkbook(DefaultExcelPassword, boundSheet("Sheet1", 0))))
-		rep, out := runEngine(t, eng, clean, "a.xls")
-		if rep.Outcome != sanitize.OutcomePassed || !bytes.Equal(out, clean) || !ruleSet(rep.Findings)[RuleDefaultPW] {
+		rep, out := sanitizetest.Run(t, eng, clean, "a.xls")
+		if rep.Outcome != sanitize.OutcomePassed || !bytes.Equal(out, clean) || !sanitizetest.RuleSet(rep.Findings)[RuleDefaultPW] {
 			t.Errorf("%s clean: %s %+v", mode, rep.Outcome, rep.Findings)
 		}
 		macro := buildCFB(stream("Workbook", encryptedWorkbook(DefaultExcelPassword, boundSheet("Sheet1", 0), boundSheet("Macro1", 1), nameRec(0x0020, []byte{1}))))
-		rep, out = runEngine(t, eng, macro, "b.xls")
-		if rep.Outcome != sanitize.OutcomeBlocked || out != nil || !ruleSet(rep.Findings)[RuleXLM] {
+		rep, out = sanitizetest.Run(t, eng, macro, "b.xls")
+		if rep.Outcome != sanitize.OutcomeBlocked || out != nil || !sanitizetest.RuleSet(rep.Findings)[RuleXLM] {
 			t.Errorf("%s macro: %s %+v", mode, rep.Outcome, rep.Findings)
 		}
 		other := buildCFB(stream("Workbook", encryptedWorkbook("secret", boundSheet("Sheet1", 0))))
-		rep, _ = runEngine(t, eng, other, "c.xls")
-		if rep.Outcome != sanitize.OutcomeBlocked || !ruleSet(rep.Findings)[RuleEncrypted] {
+		rep, _ = sanitizetest.Run(t, eng, other, "c.xls")
+		if rep.Outcome != sanitize.OutcomeBlocked || !sanitizetest.RuleSet(rep.Findings)[RuleEncrypted] {
 			t.Errorf("%s other password: %s %+v", mode, rep.Outcome, rep.Findings)
 		}
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/mugai-project/mugai/sanitize"
 	"github.com/mugai-project/mugai/sanitize/detect"
+	"github.com/mugai-project/mugai/sanitize/sanitizetest"
 )
 
 // corpusDir holds real third-party Office files (oletools, POI, Tika);
@@ -46,7 +47,7 @@ func TestCorpus(t *testing.T) {
 			t.Fatal(err)
 		}
 		start := time.Now()
-		rep, out := runEngine(t, eng, in, e.Name())
+		rep, out := sanitizetest.Run(t, eng, in, e.Name())
 		if d := time.Since(start); d > timeout+5*time.Second {
 			t.Errorf("%s: %v", e.Name(), d)
 		}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/mugai-project/mugai/sanitize"
 	"github.com/mugai-project/mugai/sanitize/detect"
+	"github.com/mugai-project/mugai/sanitize/sanitizetest"
 	"github.com/xuri/excelize/v2"
 )
 
@@ -22,7 +23,7 @@ func TestExcelize(t *testing.T) {
 			continue
 		}
 		t.Run(fx.name, func(t *testing.T) {
-			_, out := runEngine(t, eng, fx.in, fx.file)
+			_, out := sanitizetest.Run(t, eng, fx.in, fx.file)
 			f, err := excelize.OpenReader(bytes.NewReader(out), excelize.Options{UnzipSizeLimit: 64 << 20, UnzipXMLSizeLimit: 16 << 20})
 			if err != nil {
 				t.Fatal(err)
@@ -71,7 +72,7 @@ func TestExcelizeCorpus(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		rep, out := runEngine(t, eng, in, e.Name())
+		rep, out := sanitizetest.Run(t, eng, in, e.Name())
 		if out == nil || rep.OutputType != detect.XLSX {
 			continue
 		}

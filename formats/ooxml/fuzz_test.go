@@ -2,12 +2,12 @@ package ooxml
 
 import (
 	"bytes"
-	"slices"
 	"testing"
 	"time"
 
 	"github.com/mugai-project/mugai/sanitize"
 	"github.com/mugai-project/mugai/sanitize/detect"
+	"github.com/mugai-project/mugai/sanitize/sanitizetest"
 )
 
 // FuzzSanitize: no panic, no run past the deadline, and every output that
@@ -20,44 +20,12 @@ func FuzzSanitize(f *testing.F) {
 	}
 	eng := newEngine(f, Options{}, sanitize.Limits{Timeout: 5 * time.Second, MaxExpanded: 16 << 20})
 	f.Fuzz(func(t *testing.T, in []byte) {
-		start := time.Now()
-		// Force the kind: most mutations no longer detect as OOXML, and
-		// the sanitizer must still be safe on them.
-		rep, out, err := eng.RunKind(t.Context(), sanitize.BlobBytes(in), "f.docm", "", detect.DOCM)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if slices.ContainsFunc(rep.Findings, func(f sanitize.Finding) bool { return f.Rule == sanitize.RuleLimitTime }) {
-			t.Fatalf("hit the deadline: %+v", rep.Findings)
-		}
-		if d := time.Since(start); d > 10*time.Second {
-			t.Fatalf("took %v", d)
-		}
-		if out == nil {
+		rep, b := sanitizetest.FuzzRun(t, eng, in, "f.docm", detect.DOCM)
+		if b == nil {
 			return
 		}
-		defer out.Close()
-		b := make([]byte, out.Size())
-		if _, err := out.ReadAt(b, 0); err != nil {
-			t.Fatal(err)
-		}
-		switch k := detect.Detect(bytes.NewReader(b), int64(len(b)), ""); k {
-		case detect.DOCX, detect.XLSX, detect.PPTX:
-		default:
-			t.Fatalf("output detects as %s (report %+v)", k, rep)
-		}
-		rep2, _, err := eng.RunKind(t.Context(), sanitize.BlobBytes(b), "g.docx", "", detect.DOCX)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if rep2.Outcome == sanitize.OutcomeBlocked {
-			t.Fatalf("output blocked on re-sanitize: %+v", rep2.Findings)
-		}
-		for _, f := range rep2.Findings {
-			if f.Action > sanitize.Recorded {
-				t.Fatalf("re-sanitize finding %+v", f)
-			}
-		}
+		checkDetects(t, b, rep)
+		sanitizetest.Resanitize(t, eng, b, "g.docx", detect.DOCX)
 	})
 }
 
@@ -102,45 +70,24 @@ func FuzzPart(f *testing.F) {
 				entry{"word/document.xml", `<w:document ` + nsW + `/>`},
 				rels("word/_rels/document.xml.rels", "rId1", "http://x/vmlDrawing", "d.vml"), entry{"word/d.vml", p})
 		}
-		rep, out, err := eng.RunKind(t.Context(), sanitize.BlobBytes(in), "f.docm", "", detect.DOCM)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if slices.ContainsFunc(rep.Findings, func(f sanitize.Finding) bool { return f.Rule == sanitize.RuleLimitTime }) {
-			t.Fatalf("hit the deadline: %+v", rep.Findings)
-		}
-		if out == nil {
+		rep, b := sanitizetest.FuzzRun(t, eng, in, "f.docm", detect.DOCM)
+		if b == nil {
 			return
 		}
-		defer out.Close()
-		b := make([]byte, out.Size())
-		if _, err := out.ReadAt(b, 0); err != nil {
-			t.Fatal(err)
-		}
-		switch k := detect.Detect(bytes.NewReader(b), int64(len(b)), ""); k {
-		case detect.DOCX, detect.XLSX, detect.PPTX:
-		default:
-			t.Fatalf("output detects as %s (report %+v)", k, rep)
-		}
-		rep2, out2, err := eng.RunKind(t.Context(), sanitize.BlobBytes(b), "g.docx", "", detect.DOCX)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if rep2.Outcome == sanitize.OutcomeBlocked {
-			t.Fatalf("output blocked on re-sanitize: %+v\n%q", rep2.Findings, part)
-		}
-		for _, f := range rep2.Findings {
-			if f.Action > sanitize.Recorded {
-				t.Fatalf("re-sanitize finding %+v\n%q", f, part)
-			}
-		}
-		if out2 != nil {
-			c := make([]byte, out2.Size())
-			out2.ReadAt(c, 0)
-			out2.Close()
-			if !bytes.Equal(b, c) {
-				t.Fatalf("S(S(x)) != S(x) for %q", part)
-			}
+		checkDetects(t, b, rep)
+		if c := sanitizetest.Resanitize(t, eng, b, "g.docx", detect.DOCX); c != nil && !bytes.Equal(b, c) {
+			t.Fatalf("S(S(x)) != S(x) for %q", part)
 		}
 	})
+}
+
+// checkDetects is the detection oracle: an output detects as a regular
+// (macro-free) OOXML kind.
+func checkDetects(t *testing.T, b []byte, rep *sanitize.Report) {
+	t.Helper()
+	switch k := detect.Detect(bytes.NewReader(b), int64(len(b)), ""); k {
+	case detect.DOCX, detect.XLSX, detect.PPTX:
+	default:
+		t.Fatalf("output detects as %s (report %+v)", k, rep)
+	}
 }

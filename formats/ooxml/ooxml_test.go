@@ -15,47 +15,13 @@ import (
 
 	"github.com/mugai-project/mugai/sanitize"
 	"github.com/mugai-project/mugai/sanitize/detect"
+	"github.com/mugai-project/mugai/sanitize/sanitizetest"
 )
 
+// newEngine is a real engine with this sanitizer, configured by opt, for
+// every OOXML kind.
 func newEngine(t testing.TB, opt Options, lim sanitize.Limits) *sanitize.Engine {
-	s := New(opt)
-	m := map[sanitize.Kind]sanitize.Sanitizer{}
-	for _, k := range []sanitize.Kind{detect.DOCX, detect.DOCM, detect.XLSX, detect.XLSM, detect.PPTX, detect.PPTM} {
-		m[k] = s
-	}
-	return &sanitize.Engine{
-		Sanitizers: m,
-		Mode:       func(sanitize.Kind) sanitize.Mode { return sanitize.ModeSanitize },
-		Limits:     lim,
-		TempDir:    t.TempDir(),
-	}
-}
-
-// runEngine sanitizes in through the real engine (which re-scans the
-// output) and returns the report and the output bytes (nil when blocked).
-func runEngine(t testing.TB, eng *sanitize.Engine, in []byte, name string) (*sanitize.Report, []byte) {
-	t.Helper()
-	rep, blob, err := eng.Run(t.Context(), sanitize.Input{R: bytes.NewReader(in), Name: name})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if blob == nil {
-		return rep, nil
-	}
-	defer blob.Close()
-	out, err := io.ReadAll(blob.Reader())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return rep, out
-}
-
-func rules(fs []sanitize.Finding) []string {
-	var r []string
-	for _, f := range fs {
-		r = append(r, f.Rule)
-	}
-	return r
+	return sanitizetest.Engine(t, lim, New(opt), detect.DOCX, detect.DOCM, detect.XLSX, detect.XLSM, detect.PPTX, detect.PPTM)
 }
 
 func TestFixtures(t *testing.T) {
@@ -63,11 +29,11 @@ func TestFixtures(t *testing.T) {
 	for _, fx := range fixtures(t) {
 		t.Run(fx.name, func(t *testing.T) {
 			start := time.Now()
-			rep, out := runEngine(t, eng, fx.in, fx.file)
+			rep, out := sanitizetest.Run(t, eng, fx.in, fx.file)
 			if d := time.Since(start); d > 5*time.Second {
 				t.Errorf("took %v", d)
 			}
-			got := rules(rep.Findings)
+			got := sanitizetest.Rules(rep.Findings)
 			if fx.blocked != "" {
 				if rep.Outcome != sanitize.OutcomeBlocked || !slices.Contains(got, fx.blocked) {
 					t.Fatalf("outcome %s, rules %v; want blocked by %s", rep.Outcome, got, fx.blocked)
@@ -96,7 +62,7 @@ func TestFixtures(t *testing.T) {
 			}
 			// Idempotent: the output sanitized again has no finding
 			// that changes anything.
-			rep2, out2 := runEngine(t, eng, out, "b"+path.Ext(fx.file))
+			rep2, out2 := sanitizetest.Run(t, eng, out, "b"+path.Ext(fx.file))
 			if rep2.Outcome == sanitize.OutcomeBlocked {
 				t.Fatalf("re-sanitize blocked: %+v", rep2.Findings)
 			}
@@ -109,7 +75,7 @@ func TestFixtures(t *testing.T) {
 				t.Errorf("S(S(x)) != S(x)")
 			}
 			// Deterministic.
-			_, out3 := runEngine(t, eng, fx.in, fx.file)
+			_, out3 := sanitizetest.Run(t, eng, fx.in, fx.file)
 			if !bytes.Equal(out, out3) {
 				t.Errorf("two runs differ")
 			}
@@ -288,7 +254,7 @@ func TestXLSXValues(t *testing.T) {
 			continue
 		}
 		t.Run(fx.name, func(t *testing.T) {
-			_, out := runEngine(t, eng, fx.in, fx.file)
+			_, out := sanitizetest.Run(t, eng, fx.in, fx.file)
 			c := cells(t, out)
 			if c["A1"] != benign {
 				t.Errorf("A1 = %q", c["A1"])
@@ -313,7 +279,7 @@ func TestHyperlinkOptions(t *testing.T) {
 		kept bool
 	}{{HyperlinksKeepWeb, true}, {HyperlinksStrip, false}} {
 		eng := newEngine(t, Options{Hyperlinks: tc.opt}, sanitize.Limits{})
-		rep, out := runEngine(t, eng, in, "a.docx")
+		rep, out := sanitizetest.Run(t, eng, in, "a.docx")
 		all := xmlText(t, out)
 		if strings.Contains(all, "https://example.jp/") != tc.kept || strings.Contains(all, "mailto:") != tc.kept {
 			t.Errorf("opt %d: links kept = %v, want %v", tc.opt, !tc.kept, tc.kept)
@@ -321,8 +287,8 @@ func TestHyperlinkOptions(t *testing.T) {
 		if !strings.Contains(all, "WEB") || !strings.Contains(all, "MAIL") {
 			t.Errorf("opt %d: link text lost", tc.opt)
 		}
-		if slices.Contains(rules(rep.Findings), RuleHyperlink) == tc.kept {
-			t.Errorf("opt %d: findings %v", tc.opt, rules(rep.Findings))
+		if slices.Contains(sanitizetest.Rules(rep.Findings), RuleHyperlink) == tc.kept {
+			t.Errorf("opt %d: findings %v", tc.opt, sanitizetest.Rules(rep.Findings))
 		}
 	}
 }
@@ -395,12 +361,12 @@ func TestLimits(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			eng := newEngine(t, tc.opt, tc.lim)
 			eng.SkipVerify = true // the re-scan would spend the budget again
-			rep, _ := runEngine(t, eng, tc.in(tc.n), "a.docx")
+			rep, _ := sanitizetest.Run(t, eng, tc.in(tc.n), "a.docx")
 			if rep.Outcome == sanitize.OutcomeBlocked {
 				t.Fatalf("N=%d blocked: %+v", tc.n, rep.Findings)
 			}
-			rep, _ = runEngine(t, eng, tc.in(tc.n+1), "a.docx")
-			if rep.Outcome != sanitize.OutcomeBlocked || !slices.Contains(rules(rep.Findings), tc.rule) {
+			rep, _ = sanitizetest.Run(t, eng, tc.in(tc.n+1), "a.docx")
+			if rep.Outcome != sanitize.OutcomeBlocked || !slices.Contains(sanitizetest.Rules(rep.Findings), tc.rule) {
 				t.Fatalf("N+1: outcome %s, findings %+v", rep.Outcome, rep.Findings)
 			}
 		})
@@ -416,7 +382,7 @@ func TestBillionLaughsFast(t *testing.T) {
 		}
 	}
 	start := time.Now()
-	rep, _ := runEngine(t, eng, in, "a.docx")
+	rep, _ := sanitizetest.Run(t, eng, in, "a.docx")
 	if d := time.Since(start); d > time.Second || rep.Outcome != sanitize.OutcomeBlocked {
 		t.Fatalf("%v %s", d, rep.Outcome)
 	}
@@ -428,7 +394,7 @@ func TestBillionLaughsFast(t *testing.T) {
 func TestErrorsAreSentinels(t *testing.T) {
 	eng := newEngine(t, Options{}, sanitize.Limits{})
 	for _, in := range [][]byte{[]byte("PK\x03\x04garbage"), buildZip(t, entry{"a.xml", "<a/>"})} {
-		rep, _ := runEngine(t, eng, in, "a.docx")
+		rep, _ := sanitizetest.Run(t, eng, in, "a.docx")
 		if rep.Outcome != sanitize.OutcomeBlocked {
 			t.Errorf("outcome %s", rep.Outcome)
 		}
@@ -453,11 +419,11 @@ func TestExpandedBudget(t *testing.T) {
 	}{{total, false}, {total - 1, true}} {
 		eng := newEngine(t, Options{}, sanitize.Limits{MaxExpanded: tc.budget})
 		eng.SkipVerify = true
-		rep, _ := runEngine(t, eng, in, "a.docx")
+		rep, _ := sanitizetest.Run(t, eng, in, "a.docx")
 		if (rep.Outcome == sanitize.OutcomeBlocked) != tc.blocked {
 			t.Errorf("budget %d of %d: outcome %s %+v", tc.budget, total, rep.Outcome, rep.Findings)
 		}
-		if tc.blocked && !slices.Contains(rules(rep.Findings), sanitize.RuleLimitSize) {
+		if tc.blocked && !slices.Contains(sanitizetest.Rules(rep.Findings), sanitize.RuleLimitSize) {
 			t.Errorf("findings %+v", rep.Findings)
 		}
 	}
@@ -470,7 +436,7 @@ func TestVMLStrayEndTags(t *testing.T) {
 		entry{"word/document.xml", `<w:document ` + nsW + `/>`},
 		rels("word/_rels/document.xml.rels", "rId1", "http://x/vmlDrawing", "d.vml"), entry{"word/d.vml", vml})
 	eng := newEngine(t, Options{}, sanitize.Limits{MaxRatio: 1 << 20}) // past the ratio check
-	rep, _ := runEngine(t, eng, in, "a.docx")
+	rep, _ := sanitizetest.Run(t, eng, in, "a.docx")
 	if rep.Outcome != sanitize.OutcomeSanitized {
 		t.Fatalf("%s %+v", rep.Outcome, rep.Findings)
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mugai-project/mugai/sanitize"
+	"github.com/mugai-project/mugai/sanitize/sanitizetest"
 )
 
 const corpusRoot = "../../../shared/corpus"
@@ -42,7 +43,7 @@ func TestCorpus(t *testing.T) {
 		for _, p := range files {
 			in, _ := os.ReadFile(p)
 			start := time.Now()
-			rep, out := runEngine(t, eng, in, filepath.Base(p))
+			rep, out := sanitizetest.Run(t, eng, in, filepath.Base(p))
 			outcomes[string(rep.Outcome)]++
 			rs := map[string]bool{}
 			for _, f := range rep.Findings {

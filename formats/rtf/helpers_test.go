@@ -2,39 +2,21 @@ package rtf
 
 import (
 	"bytes"
-	"io"
 	"regexp"
 	"testing"
 
 	"github.com/mugai-project/mugai/formats/text"
 	"github.com/mugai-project/mugai/sanitize"
 	"github.com/mugai-project/mugai/sanitize/detect"
+	"github.com/mugai-project/mugai/sanitize/sanitizetest"
 )
 
+// newEngine is a real engine with this sanitizer, configured by opt, for
+// RTF, and the text sanitizer for what detects as plain text.
 func newEngine(t testing.TB, opt Options, lim sanitize.Limits) *sanitize.Engine {
-	return &sanitize.Engine{
-		Sanitizers: map[sanitize.Kind]sanitize.Sanitizer{detect.RTF: New(opt), detect.Text: text.New(text.Options{})},
-		Mode:       func(sanitize.Kind) sanitize.Mode { return sanitize.ModeSanitize },
-		Limits:     lim,
-		TempDir:    t.TempDir(),
-	}
-}
-
-func runEngine(t testing.TB, eng *sanitize.Engine, in []byte, name string) (*sanitize.Report, []byte) {
-	t.Helper()
-	rep, blob, err := eng.Run(t.Context(), sanitize.Input{R: bytes.NewReader(in), Name: name})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if blob == nil {
-		return rep, nil
-	}
-	defer blob.Close()
-	out, err := io.ReadAll(blob.Reader())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return rep, out
+	eng := sanitizetest.Engine(t, lim, New(opt), detect.RTF)
+	eng.Sanitizers[detect.Text] = text.New(text.Options{})
+	return eng
 }
 
 // sanitizeBytes runs the sanitizer alone.

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"flag"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/mugai-project/mugai/sanitize"
 	"github.com/mugai-project/mugai/sanitize/detect"
+	"github.com/mugai-project/mugai/sanitize/sanitizetest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -92,7 +92,7 @@ func TestCases(t *testing.T) {
 				}
 			}
 			// Through the engine (detection, re-scan): never blocked.
-			rep, eout := runEngine(t, eng, []byte(tc.in), tc.name+".rtf")
+			rep, eout := sanitizetest.Run(t, eng, []byte(tc.in), tc.name+".rtf")
 			if eout == nil {
 				t.Fatalf("engine blocked: %+v", rep.Findings)
 			}
@@ -110,25 +110,10 @@ func TestCases(t *testing.T) {
 	}
 }
 
+// golden compares out with testdata/golden/name.rtf.
 func golden(t *testing.T, name string, out []byte) {
 	t.Helper()
-	p := filepath.Join("testdata", "golden", name+".rtf")
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, out, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatalf("%v (run with -update)", err)
-	}
-	if !bytes.Equal(out, want) {
-		t.Errorf("output differs from %s:\n got %s\nwant %s", p, out, want)
-	}
+	sanitizetest.Golden(t, filepath.Join("testdata", "golden", name+".rtf"), out, *update)
 }
 
 func TestText(t *testing.T) {
@@ -153,7 +138,7 @@ func TestText(t *testing.T) {
 		})
 	}
 	eng := newEngine(t, Options{Mode: ModeText}, sanitize.Limits{})
-	rep, out := runEngine(t, eng, []byte(cases[0].in), "a.rtf")
+	rep, out := sanitizetest.Run(t, eng, []byte(cases[0].in), "a.rtf")
 	if rep.Outcome != sanitize.OutcomeTextized || !strings.Contains(string(out), "日本語") {
 		t.Errorf("engine: %s %q %+v", rep.Outcome, out, rep.Findings)
 	}

@@ -2,14 +2,11 @@ package xlsx
 
 import (
 	"bytes"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
 	"sort"
 	"strconv"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +14,7 @@ import (
 
 	"github.com/mugai-project/mugai/sanitize"
 	"github.com/mugai-project/mugai/sanitize/detect"
+	"github.com/mugai-project/mugai/sanitize/sanitizetest"
 )
 
 const corpusDir = "../../../shared/corpus/office"
@@ -42,7 +40,7 @@ func TestCorpus(t *testing.T) {
 		if k != detect.XLSX && k != detect.XLSM {
 			continue
 		}
-		rep, out := runEngine(t, eng, in, e.Name())
+		rep, out := sanitizetest.Run(t, eng, in, e.Name())
 		outcomes[string(rep.Outcome)]++
 		var rs []string
 		for _, f := range rep.Findings {
@@ -118,17 +116,6 @@ func sameRows(a, b [][]string) bool {
 	return true
 }
 
-type panicLog struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (p *panicLog) Write(b []byte) (int, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.buf.Write(b)
-}
-
 // FuzzRebuild fuzzes the sheet XML of a well-formed workbook: no panic,
 // no run past the deadline, and an output that crosses rebuilds again with
 // no finding that changes anything.
@@ -137,23 +124,18 @@ func FuzzRebuild(f *testing.F) {
 	f.Add(`<sheetData><row r="1"><c r="A1"><f t="shared" si="0">a|b!c</f><v>1</v></c><c r="B1" t="s"><v>9</v></c></row><row r="1"/></sheetData>`)
 	f.Add(`<cols><col min="0" max="99999" width="-1"/></cols><sheetData><row r="1048577"><c r="XFE1"/></row></sheetData><mergeCells><mergeCell ref="A1"/></mergeCells>`)
 	eng := newEngine(f, Options{KeepFormulas: true}, sanitize.Limits{Timeout: 5 * time.Second, MaxExpanded: 16 << 20})
-	pl := &panicLog{}
-	eng.Log = slog.New(slog.NewTextHandler(pl, nil))
+	pl := sanitizetest.WatchPanics(eng)
 	f.Fuzz(func(t *testing.T, body string) {
 		in := book(t, []string{benign}, []sheetDef{{"S", "worksheet", body}}, nil)
-		rep, out := runEngine(t, eng, in, "f.xlsx")
-		pl.mu.Lock()
-		if strings.Contains(pl.buf.String(), "sanitizer panic") {
-			t.Fatalf("panic: %s", pl.buf.String())
-		}
-		pl.mu.Unlock()
+		rep, out := sanitizetest.Run(t, eng, in, "f.xlsx")
+		pl.Check(t)
 		if slices.ContainsFunc(rep.Findings, func(f sanitize.Finding) bool { return f.Rule == sanitize.RuleLimitTime }) {
 			t.Fatalf("deadline: %+v", rep.Findings)
 		}
 		if out == nil {
 			return
 		}
-		rep2, _ := runEngine(t, eng, out, "g.xlsx")
+		rep2, _ := sanitizetest.Run(t, eng, out, "g.xlsx")
 		for _, f := range rep2.Findings {
 			if f.Action > sanitize.Recorded {
 				t.Fatalf("re-rebuild finding %+v", f)

@@ -19,43 +19,15 @@ import (
 	"github.com/mugai-project/mugai/formats/ooxml"
 	"github.com/mugai-project/mugai/sanitize"
 	"github.com/mugai-project/mugai/sanitize/detect"
+	"github.com/mugai-project/mugai/sanitize/sanitizetest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
 
+// newEngine is a real engine with this sanitizer, configured by opt, for
+// both workbook kinds.
 func newEngine(t testing.TB, opt Options, lim sanitize.Limits) *sanitize.Engine {
-	s := New(opt)
-	return &sanitize.Engine{
-		Sanitizers: map[sanitize.Kind]sanitize.Sanitizer{detect.XLSX: s, detect.XLSM: s},
-		Mode:       func(sanitize.Kind) sanitize.Mode { return sanitize.ModeSanitize },
-		Limits:     lim,
-		TempDir:    t.TempDir(),
-	}
-}
-
-func runEngine(t testing.TB, eng *sanitize.Engine, in []byte, name string) (*sanitize.Report, []byte) {
-	t.Helper()
-	rep, blob, err := eng.Run(t.Context(), sanitize.Input{R: bytes.NewReader(in), Name: name})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if blob == nil {
-		return rep, nil
-	}
-	defer blob.Close()
-	out, err := io.ReadAll(blob.Reader())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return rep, out
-}
-
-func rules(fs []sanitize.Finding) []string {
-	var r []string
-	for _, f := range fs {
-		r = append(r, f.Rule)
-	}
-	return r
+	return sanitizetest.Engine(t, lim, New(opt), detect.XLSX, detect.XLSM)
 }
 
 var xopt = excelize.Options{UnzipSizeLimit: 64 << 20, UnzipXMLSizeLimit: 16 << 20}
@@ -65,11 +37,11 @@ func TestFixtures(t *testing.T) {
 		eng := newEngine(t, Options{KeepFormulas: keep}, sanitize.Limits{})
 		for _, fx := range fixtures(t) {
 			t.Run(fmt.Sprintf("%s keep=%v", fx.name, keep), func(t *testing.T) {
-				rep, out := runEngine(t, eng, fx.in, fx.file)
+				rep, out := sanitizetest.Run(t, eng, fx.in, fx.file)
 				if rep.Outcome != sanitize.OutcomeSanitized {
 					t.Fatalf("outcome %s (%s) %+v", rep.Outcome, rep.Error, rep.Findings)
 				}
-				got := rules(rep.Findings)
+				got := sanitizetest.Rules(rep.Findings)
 				for _, r := range fx.rules {
 					if r == RuleFormula && keep {
 						continue
@@ -80,7 +52,7 @@ func TestFixtures(t *testing.T) {
 				}
 				checkOutput(t, out, keep)
 				golden(t, fmt.Sprintf("%s_keep=%v", strings.ReplaceAll(fx.name, " ", "_"), keep), rep, out)
-				rep2, out2 := runEngine(t, eng, out, "b.xlsx")
+				rep2, out2 := sanitizetest.Run(t, eng, out, "b.xlsx")
 				for _, f := range rep2.Findings {
 					if f.Action > sanitize.Recorded {
 						t.Errorf("re-sanitize finding %+v", f)
@@ -89,7 +61,7 @@ func TestFixtures(t *testing.T) {
 				if !bytes.Equal(out, out2) {
 					t.Errorf("S(S(x)) != S(x)")
 				}
-				if _, out3 := runEngine(t, eng, fx.in, fx.file); !bytes.Equal(out, out3) {
+				if _, out3 := sanitizetest.Run(t, eng, fx.in, fx.file); !bytes.Equal(out, out3) {
 					t.Errorf("two runs differ")
 				}
 				soffice(t, out, "Benign text 42")
@@ -141,7 +113,7 @@ func checkOutput(t *testing.T, out []byte, keep bool) {
 	// The OOXML allow-list sanitizer as an oracle: nothing to remove.
 	oo := ooxml.New(ooxml.Options{})
 	eng := &sanitize.Engine{Sanitizers: map[sanitize.Kind]sanitize.Sanitizer{detect.XLSX: oo}, Mode: func(sanitize.Kind) sanitize.Mode { return sanitize.ModeVerify }, TempDir: t.TempDir()}
-	rep, _ := runEngine(t, eng, out, "c.xlsx")
+	rep, _ := sanitizetest.Run(t, eng, out, "c.xlsx")
 	if rep.Outcome != sanitize.OutcomePassed {
 		t.Errorf("ooxml verify of the output: %s %+v", rep.Outcome, rep.Findings)
 	}
@@ -208,20 +180,7 @@ func golden(t *testing.T, name string, rep *sanitize.Report, out []byte) {
 			fmt.Fprintf(&b, "--- %s\n%s\n", f.Name, c)
 		}
 	}
-	file := filepath.Join("testdata", "golden", name+".golden")
-	if *update {
-		if err := os.WriteFile(file, []byte(b.String()), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatalf("%v (run with -update)", err)
-	}
-	if string(want) != b.String() {
-		t.Errorf("golden %s differs:\n%s", file, b.String())
-	}
+	sanitizetest.Golden(t, filepath.Join("testdata", "golden", name+".golden"), []byte(b.String()), *update)
 }
 
 // soffice converts the output to PDF with LibreOffice when installed and

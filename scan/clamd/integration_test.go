@@ -8,7 +8,6 @@ import (
 	"archive/zip"
 	"bytes"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -22,8 +21,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/emersion/go-smtp"
-
 	"github.com/mugai-project/mugai/formats/mail"
 	"github.com/mugai-project/mugai/formats/ooxml"
 	"github.com/mugai-project/mugai/formats/text"
@@ -34,6 +31,7 @@ import (
 	"github.com/mugai-project/mugai/scan/clamd"
 	"github.com/mugai-project/mugai/scan/clamd/clamdtest"
 	"github.com/mugai-project/mugai/smtpd"
+	"github.com/mugai-project/mugai/smtpd/smtpdtest"
 )
 
 func newEngine(t *testing.T, sc sanitize.Scanner) *sanitize.Engine {
@@ -160,58 +158,6 @@ func TestEngineWithClamd(t *testing.T) {
 	}
 }
 
-// sink is the next hop: a go-smtp server that records what it accepts.
-type sink struct {
-	mu   sync.Mutex
-	msgs []sinkMsg
-	addr string
-}
-
-type sinkMsg struct {
-	from string
-	data []byte
-}
-
-type sinkSession struct {
-	s    *sink
-	from string
-}
-
-func (ss *sinkSession) Reset()                                   {}
-func (ss *sinkSession) Logout() error                            { return nil }
-func (ss *sinkSession) Mail(f string, _ *smtp.MailOptions) error { ss.from = f; return nil }
-func (ss *sinkSession) Rcpt(string, *smtp.RcptOptions) error     { return nil }
-func (ss *sinkSession) Data(r io.Reader) error {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	ss.s.mu.Lock()
-	ss.s.msgs = append(ss.s.msgs, sinkMsg{from: ss.from, data: b})
-	ss.s.mu.Unlock()
-	return nil
-}
-
-func startSink(t *testing.T) *sink {
-	s := &sink{}
-	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &sinkSession{s: s}, nil }))
-	srv.Domain = "lgwan.example.lg.jp"
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.addr = ln.Addr().String()
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
-	return s
-}
-
-func (s *sink) received() []sinkMsg {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]sinkMsg(nil), s.msgs...)
-}
-
 func startRelay(t *testing.T, eng *sanitize.Engine, next string) (string, *local.Store) {
 	t.Helper()
 	dir := t.TempDir()
@@ -236,41 +182,9 @@ func startRelay(t *testing.T, eng *sanitize.Engine, next string) (string, *local
 	return ln.Addr().String(), st
 }
 
+// send submits msg from sender@example.com to soumu@city.example.lg.jp.
 func send(addr, msg string) error {
-	c, err := smtp.Dial(addr)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	if err := c.Hello("mx.example.lg.jp"); err != nil {
-		return err
-	}
-	if err := c.Mail("sender@example.com", nil); err != nil {
-		return err
-	}
-	if err := c.Rcpt("soumu@city.example.lg.jp", nil); err != nil {
-		return err
-	}
-	w, err := c.Data()
-	if err != nil {
-		return err
-	}
-	io.WriteString(w, msg)
-	if err := w.Close(); err != nil {
-		return err
-	}
-	return c.Quit()
-}
-
-func smtpCode(err error) int {
-	var se *smtp.SMTPError
-	if errors.As(err, &se) {
-		return se.Code
-	}
-	if err == nil {
-		return 250
-	}
-	return -1
+	return smtpdtest.Send(addr, "sender@example.com", []string{"soumu@city.example.lg.jp"}, msg)
 }
 
 // bodyText decodes a received message's single text body.
@@ -313,8 +227,8 @@ func TestRelayWithClamd(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	sk := startSink(t)
-	addr, st := startRelay(t, newEngine(t, c), sk.addr)
+	sk := smtpdtest.StartSink(t, "")
+	addr, st := startRelay(t, newEngine(t, c), sk.Addr)
 	eicar := clamdtest.EICAR()
 	cases := []struct {
 		name, ctype string
@@ -328,15 +242,15 @@ func TestRelayWithClamd(t *testing.T) {
 		if err := send(addr, mailWith(tc.name, tc.ctype, tc.data)); err != nil {
 			t.Fatalf("%s: %v\n%s", tc.name, err, d.Log())
 		}
-		got := sk.received()
+		got := sk.Received()
 		if len(got) != i+1 {
 			t.Fatalf("%s: next hop has %d messages", tc.name, len(got))
 		}
 		msg := got[i]
-		if msg.from != "" || !bytes.Contains(msg.data, []byte("X-Mugai-Outcome: blocked")) {
-			t.Errorf("%s: not a notice with the null sender:\n%s", tc.name, msg.data)
+		if msg.From != "" || !bytes.Contains(msg.Data, []byte("X-Mugai-Outcome: blocked")) {
+			t.Errorf("%s: not a notice with the null sender:\n%s", tc.name, msg.Data)
 		}
-		body := bodyText(t, msg.data)
+		body := bodyText(t, msg.Data)
 		if i == 0 {
 			t.Logf("notice:\n%s", body)
 		}
@@ -344,7 +258,7 @@ func TestRelayWithClamd(t *testing.T) {
 			t.Errorf("%s: the notice does not name the detection:\n%s", tc.name, body)
 		}
 		for _, m := range got {
-			if bytes.Contains(m.data, eicar) || strings.Contains(bodyText(t, m.data), string(eicar)) {
+			if bytes.Contains(m.Data, eicar) || strings.Contains(bodyText(t, m.Data), string(eicar)) {
 				t.Fatalf("%s: EICAR reached the next hop", tc.name)
 			}
 		}
@@ -366,8 +280,8 @@ func TestRelayWithClamd(t *testing.T) {
 	if err := send(addr, mailWith("memo.txt", "text/plain", []byte("議事録\r\n"))); err != nil {
 		t.Fatal(err)
 	}
-	got := sk.received()
-	if len(got) != len(cases)+1 || bytes.Contains(got[len(got)-1].data, []byte("X-Mugai-Outcome: blocked")) || got[len(got)-1].from == "" {
+	got := sk.Received()
+	if len(got) != len(cases)+1 || bytes.Contains(got[len(got)-1].Data, []byte("X-Mugai-Outcome: blocked")) || got[len(got)-1].From == "" {
 		t.Fatalf("clean mail not delivered as cleared")
 	}
 }
@@ -382,27 +296,27 @@ func TestRelayClamdDown(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	sk := startSink(t)
-	addr, st := startRelay(t, newEngine(t, c), sk.addr)
+	sk := smtpdtest.StartSink(t, "")
+	addr, st := startRelay(t, newEngine(t, c), sk.Addr)
 	msg := mailWith("memo.txt", "text/plain", []byte("議事録\r\n"))
 	if err := send(addr, msg); err != nil {
 		t.Fatal(err) // warm: a pooled session exists
 	}
 	d.Stop()
-	if err := send(addr, msg); smtpCode(err) != 451 {
+	if err := send(addr, msg); smtpdtest.Code(err) != 451 {
 		t.Fatalf("clamd stopped: %v, want 451", err)
 	}
 	if n := undelivered(t, st); n != 1 {
 		t.Errorf("%d originals undelivered, want 1", n)
 	}
-	if n := len(sk.received()); n != 1 {
+	if n := len(sk.Received()); n != 1 {
 		t.Fatalf("next hop got %d messages, want only the first", n)
 	}
 	d.Start()
 	if err := send(addr, msg); err != nil {
 		t.Fatalf("retry: %v", err)
 	}
-	if n := len(sk.received()); n != 2 {
+	if n := len(sk.Received()); n != 2 {
 		t.Fatalf("next hop got %d messages after the retry", n)
 	}
 }
@@ -444,16 +358,16 @@ func TestRelayClamdStalls(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	sk := startSink(t)
-	addr, st := startRelay(t, newEngine(t, c), sk.addr)
+	sk := smtpdtest.StartSink(t, "")
+	addr, st := startRelay(t, newEngine(t, c), sk.Addr)
 	start := time.Now()
-	if err := send(addr, mailWith("memo.txt", "text/plain", []byte("議事録\r\n"))); smtpCode(err) != 451 {
+	if err := send(addr, mailWith("memo.txt", "text/plain", []byte("議事録\r\n"))); smtpdtest.Code(err) != 451 {
 		t.Fatalf("stalled clamd: %v, want 451", err)
 	}
 	if el := time.Since(start); el > 5*time.Second {
 		t.Errorf("took %v", el)
 	}
-	if len(sk.received()) != 0 || undelivered(t, st) != 1 {
-		t.Errorf("next hop got %d, undelivered %d", len(sk.received()), undelivered(t, st))
+	if len(sk.Received()) != 0 || undelivered(t, st) != 1 {
+		t.Errorf("next hop got %d, undelivered %d", len(sk.Received()), undelivered(t, st))
 	}
 }
