@@ -110,8 +110,8 @@ func BenchmarkXLSX50k(b *testing.B) {
 // bounded multiple of the input (excelize reads the whole input into
 // memory; a table over Options.XMLMemory is read from a temp file).
 func TestSharedStringsMemory(t *testing.T) {
-	if testing.Short() {
-		t.Skip("slow")
+	if testing.Short() || raceEnabled {
+		t.Skip("slow (and meaningless under the race detector)")
 	}
 	s := New(Options{})
 	eng := &sanitize.Engine{Sanitizers: map[sanitize.Kind]sanitize.Sanitizer{detect.XLSX: s},
