@@ -62,6 +62,9 @@ type Config struct {
 	Hostname string
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+	// Location is the time zone of the times in reports; default
+	// time.Local (serve passes log.timezone, Asia/Tokyo by default).
+	Location *time.Location
 	// OnDone, if set, is called after each claim is finished (tests).
 	OnDone func(Result)
 	// Observe, if set, is called after each run of the engine with its

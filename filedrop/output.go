@@ -10,6 +10,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/mugai-project/mugai/sanitize"
 )
@@ -213,7 +214,7 @@ func (s *Service) writeReport(w io.Writer, j *job, rep *sanitize.Report, output 
 	var b bytes.Buffer
 	if j.f.Report == "json" {
 		jr := jsonReport{
-			Folder: j.f.Name, Input: j.st.Rel, Received: j.st.Claimed.Format("2006-01-02T15:04:05.000Z07:00"),
+			Folder: j.f.Name, Input: j.st.Rel, Received: j.st.Claimed.In(s.loc()).Format("2006-01-02T15:04:05.000Z07:00"),
 			Outcome: rep.Outcome, Output: output, QuarantineID: j.st.QID, Refused: j.st.Refused, Report: rep,
 		}
 		enc := jsonEncoder(&b)
@@ -221,8 +222,16 @@ func (s *Service) writeReport(w io.Writer, j *job, rep *sanitize.Report, output 
 			return err
 		}
 	} else {
-		textReport(&b, j, rep, output, j.f.Report)
+		textReport(&b, j, rep, output, j.f.Report, s.loc())
 	}
 	_, err := w.Write(b.Bytes())
 	return err
+}
+
+// loc is the time zone of the times in reports.
+func (s *Service) loc() *time.Location {
+	if s.cfg.Location != nil {
+		return s.cfg.Location
+	}
+	return time.Local
 }

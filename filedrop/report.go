@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/mugai-project/mugai/sanitize"
 )
@@ -69,7 +70,7 @@ func tr(key, lang string) string {
 
 // textReport writes the readable report (Japanese unless lang is "en").
 // Lines end in CRLF so that Windows Notepad shows them on the LGWAN side.
-func textReport(b *bytes.Buffer, j *job, rep *sanitize.Report, output, lang string) {
+func textReport(b *bytes.Buffer, j *job, rep *sanitize.Report, output, lang string, loc *time.Location) {
 	line := func(format string, args ...any) {
 		fmt.Fprintf(b, format, args...)
 		b.WriteString("\r\n")
@@ -82,7 +83,7 @@ func textReport(b *bytes.Buffer, j *job, rep *sanitize.Report, output, lang stri
 	line("")
 	line("%s%s%s", tr("file", lang), sep, oneLine(j.st.Rel))
 	line("%s%s%s", tr("folder", lang), sep, oneLine(j.f.Name))
-	line("%s%s%s", tr("received", lang), sep, j.st.Claimed.Format("2006-01-02 15:04:05 -07:00"))
+	line("%s%s%s", tr("received", lang), sep, j.st.Claimed.In(loc).Format("2006-01-02 15:04:05 -07:00"))
 	line("%s%s%s", tr("outcome", lang), sep, tr(string(rep.Outcome), lang))
 	if output != "" {
 		line("%s%s%s", tr("output", lang), sep, output)

@@ -346,7 +346,12 @@ func (a *app) cmdHold(ctx context.Context, args []string) int {
 // engine wired like the relay's, with the folder's actions and input limit.
 func dropConfig(cfg *policy.Config, log *slog.Logger) (filedrop.Config, error) {
 	d := cfg.Filedrop
+	loc, err := time.LoadLocation(cfg.Log.Timezone)
+	if err != nil {
+		return filedrop.Config{}, fmt.Errorf("log.timezone: %w", err)
+	}
 	c := filedrop.Config{
+		Location: loc,
 		Workers:  d.Workers,
 		RetryMin: time.Duration(d.RetryMin),
 		RetryMax: time.Duration(d.RetryMax),
