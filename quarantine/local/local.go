@@ -91,6 +91,9 @@ type Store struct {
 	// lazyPending: deferred-sync commits not yet on disk; syncTimer: a
 	// syncLazy is scheduled; closed: Close has run.
 	lazyPending, syncTimer, closed atomic.Bool
+	// lazyConn is the connection of the deferred-sync writes (runLazy);
+	// guarded by wmu.
+	lazyConn *sql.Conn
 
 	st stmts // prepared at Open
 
@@ -392,7 +395,13 @@ func dbErr(err error) error {
 func (s *Store) Close() error {
 	var errs []error
 	s.syncLazy()
+	s.wmu.Lock()
 	s.closed.Store(true)
+	if s.lazyConn != nil {
+		s.lazyConn.Close()
+		s.lazyConn = nil
+	}
+	s.wmu.Unlock()
 	if s.db != nil {
 		errs = append(errs, s.st.close(), s.db.Close())
 	}
@@ -552,34 +561,50 @@ func (s *Store) runInTx(tx *sql.Tx, batch []*txReq, finish func(error)) {
 // makes them durable.
 func (s *Store) runLazy(batch []*txReq, finish func(error)) {
 	ctx := context.Background()
-	conn, err := s.db.Conn(ctx)
-	if err != nil {
-		finish(err)
-		return
-	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, "PRAGMA synchronous=NORMAL"); err != nil {
-		finish(err)
-		return
-	}
-	defer func() {
-		if _, err := conn.ExecContext(ctx, "PRAGMA synchronous=FULL"); err != nil {
-			// Never hand a relaxed connection back to the pool.
-			conn.Raw(func(any) error { return driver.ErrBadConn })
+	if s.lazyConn == nil {
+		// One connection, taken out of the pool for good and switched to
+		// synchronous=NORMAL once, serves every deferred-sync batch (under
+		// wmu, so never two at a time).
+		conn, err := s.db.Conn(ctx)
+		if err != nil {
+			finish(err)
+			return
 		}
-	}()
-	tx, err := conn.BeginTx(ctx, nil)
+		if _, err := conn.ExecContext(ctx, "PRAGMA synchronous=NORMAL"); err != nil {
+			conn.Raw(func(any) error { return driver.ErrBadConn })
+			conn.Close()
+			finish(err)
+			return
+		}
+		s.lazyConn = conn
+	}
+	tx, err := s.lazyConn.BeginTx(ctx, nil)
 	if err != nil {
+		// A broken connection is dropped; the next batch makes another.
+		s.lazyConn.Raw(func(any) error { return driver.ErrBadConn })
+		s.lazyConn.Close()
+		s.lazyConn = nil
 		finish(err)
 		return
 	}
-	s.runInTx(tx, batch, func(err error) {
+	done := func(err error) {
 		if err == nil {
 			s.lazyPending.Store(true)
 			s.scheduleSync()
 		}
 		finish(err)
-	})
+	}
+	if len(batch) == 1 {
+		r := batch[0]
+		if err := r.fn(tx); err != nil {
+			tx.Rollback()
+			done(err)
+			return
+		}
+		done(tx.Commit())
+		return
+	}
+	s.runInTx(tx, batch, done)
 }
 
 // syncWAL fsyncs index.db-wal, where the commits of this store are.
