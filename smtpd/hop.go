@@ -28,16 +28,20 @@ type hopPool struct {
 const (
 	maxIdleHops = 16
 	hopIdleTime = 30 * time.Second
+	// hopFreshTime: a connection idle for less is reused without probing
+	// it with RSET first.
+	hopFreshTime = 2 * time.Second
 )
 
 func newHopPool(cfg Config, log *slog.Logger) *hopPool { return &hopPool{cfg: cfg, log: log} }
 
 // hopConn is one SMTP client connection to a next hop.
 type hopConn struct {
-	c    *smtp.Client
-	addr string
-	idle time.Time
-	pool *hopPool
+	c      *smtp.Client
+	addr   string
+	idle   time.Time
+	pool   *hopPool
+	reused bool // taken from the pool without an RSET probe
 }
 
 // get returns a live connection: an idle one that still answers RSET, or a
@@ -52,7 +56,15 @@ func (p *hopPool) get(trace string) (*hopConn, error) {
 		hc := p.idle[len(p.idle)-1]
 		p.idle = p.idle[:len(p.idle)-1]
 		p.mu.Unlock()
-		if time.Since(hc.idle) < hopIdleTime && hc.c.Reset() == nil {
+		idle := time.Since(hc.idle)
+		if idle < hopFreshTime {
+			// Used a moment ago: skip the RSET round trip. If the next
+			// hop closed it meanwhile, MAIL fails without an SMTP reply
+			// and the session dials again (session.Mail).
+			hc.reused = true
+			return hc, nil
+		}
+		if idle < hopIdleTime && hc.c.Reset() == nil {
 			return hc, nil
 		}
 		hc.close()

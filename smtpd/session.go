@@ -92,9 +92,26 @@ func (ss *session) Mail(from string, opts *smtp.MailOptions) error {
 		}
 		ss.hop = hc
 	}
-	if err := ss.hop.mail(from, opts); err != nil {
+	err := ss.hop.mail(from, opts)
+	var se *smtp.SMTPError
+	if err != nil && ss.hop.reused && !errors.As(err, &se) {
+		// A pooled connection that the next hop closed while it was idle:
+		// nothing was sent on it, so dial afresh once. The other idle
+		// connections are most likely dead too (the next hop restarted).
+		ss.dropHop()
+		ss.s.hops.close()
+		hc, derr := ss.s.hops.get(ss.trace)
+		if derr != nil {
+			ss.s.log.Warn("next hop unavailable", "trace", ss.trace, "err", derr)
+			return ss.reply(451, smtp.EnhancedCode{4, 4, 1}, "Next hop unavailable, try again later")
+		}
+		ss.hop = hc
+		err = ss.hop.mail(from, opts)
+	}
+	if err != nil {
 		return ss.hopError("MAIL", err)
 	}
+	ss.hop.reused = false
 	ss.inTx = true
 	return nil
 }

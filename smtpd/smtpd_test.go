@@ -642,3 +642,25 @@ func TestConnectionReuse(t *testing.T) {
 		t.Errorf("next hop saw %d sessions for 3 messages", n)
 	}
 }
+
+// TestPooledConnectionClosedByNextHop: the next hop restarts while a
+// connection to it sits in the pool. The next message must not fail on
+// the dead connection (it is reused without an RSET probe when fresh):
+// MAIL fails without an SMTP reply, and the relay dials afresh.
+func TestPooledConnectionClosedByNextHop(t *testing.T) {
+	sk := smtpdtest.StartSink(t, "")
+	addr := sk.Addr
+	r := startRelay(t, smtpd.Config{NextHops: []string{addr}}, nil)
+	if err := smtpdtest.Send(r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond) // the relay's session ends and pools its next-hop connection
+	sk.Close()
+	sk2 := smtpdtest.StartSink(t, addr)
+	if err := smtpdtest.Send(r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail); err != nil {
+		t.Fatalf("after the next hop restarted: %v", err)
+	}
+	if n := len(sk2.Received()); n != 1 {
+		t.Errorf("the restarted next hop got %d messages", n)
+	}
+}
