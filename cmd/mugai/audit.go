@@ -97,16 +97,8 @@ func (a *app) auditList(ctx context.Context, args []string) int {
 	until := fs.String("until", "", a.t("flag.until"))
 	item := fs.String("item", "", a.t("flag.item"))
 	limit := fs.Int("limit", 50, a.t("flag.limit"))
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
-		return flagExit(err)
-	}
-	if c := a.noArgs(pos); c != exitOK {
+	if c := a.parseListFlags(fs, args, limit); c != exitOK {
 		return c
-	}
-	if *limit < 0 {
-		a.errorf("%s", a.t("err.bad_limit", *limit))
-		return exitUsage
 	}
 	if *item != "" {
 		id, code := a.parseID([]string{*item})

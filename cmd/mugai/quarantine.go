@@ -79,6 +79,24 @@ func (a *app) noArgs(pos []string) int {
 	return exitOK
 }
 
+// parseListFlags parses the flags of a listing command, which takes no
+// positional arguments and a --limit that must not be negative (read
+// after parsing).
+func (a *app) parseListFlags(fs *flag.FlagSet, args []string, limit *int) int {
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return flagExit(err)
+	}
+	if c := a.noArgs(pos); c != exitOK {
+		return c
+	}
+	if *limit < 0 {
+		a.errorf("%s", a.t("err.bad_limit", *limit))
+		return exitUsage
+	}
+	return exitOK
+}
+
 // printJSON writes v as one line of JSON on stdout.
 func (a *app) printJSON(v any) int {
 	enc := json.NewEncoder(a.stdout)
@@ -150,16 +168,8 @@ func (a *app) qList(ctx context.Context, args []string) int {
 	outcome := fs.String("outcome", "", a.t("flag.outcome"))
 	finding := fs.String("finding", "", a.t("flag.finding"))
 	limit := fs.Int("limit", 50, a.t("flag.limit"))
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
-		return flagExit(err)
-	}
-	if c := a.noArgs(pos); c != exitOK {
+	if c := a.parseListFlags(fs, args, limit); c != exitOK {
 		return c
-	}
-	if *limit < 0 {
-		a.errorf("%s", a.t("err.bad_limit", *limit))
-		return exitUsage
 	}
 	if *outcome != "" && !slices.Contains(outcomes, *outcome) {
 		a.errorf("%s", a.t("err.bad_outcome", *outcome))
