@@ -1,8 +1,10 @@
 package local
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -10,6 +12,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -203,4 +206,42 @@ func BenchmarkStat1M(b *testing.B) {
 		}
 		i++
 	}
+}
+
+// BenchmarkMessageParallel is the relay's store work per 5 KB message
+// (PutWithEvent, then UpdateWithEvent) from 16 goroutines at once, as 16
+// concurrent SMTP sessions do it: concurrent writers share commits (group
+// commit), and "defersync" writes the update as the relay does, with
+// quarantine.DeferSync.
+func BenchmarkMessageParallel(b *testing.B) {
+	b.Run("sync", func(b *testing.B) { benchMessageParallel(b, func(ctx context.Context) context.Context { return ctx }) })
+	b.Run("defersync", func(b *testing.B) { benchMessageParallel(b, quarantine.DeferSync) })
+}
+
+func benchMessageParallel(b *testing.B, updateCtx func(context.Context) context.Context) {
+	s := openStore(b, b.TempDir(), Options{})
+	var n atomic.Uint64
+	report := json.RawMessage(`{"kind":"eml","outcome":"textized"}`)
+	ev := func(typ string) quarantine.Event {
+		return quarantine.Event{Type: typ, Actor: "mugai", Data: json.RawMessage(`{"trace":"0123456789ab"}`)}
+	}
+	b.SetParallelism(8) // 16 goroutines on 2 CPUs
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		buf := make([]byte, 5<<10)
+		ctx := context.Background()
+		for pb.Next() {
+			binary.LittleEndian.PutUint64(buf, n.Add(1))
+			got, _, err := s.PutWithEvent(ctx, quarantine.Meta{Origin: quarantine.OriginSMTP}, bytes.NewReader(buf), ev("received"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := s.UpdateWithEvent(updateCtx(ctx), got.ID, func(m *quarantine.Meta) error {
+				m.Outcome, m.Report, m.Delivery = "textized", report, quarantine.DeliveryDelivered
+				return nil
+			}, ev("delivered")); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
