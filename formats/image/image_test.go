@@ -3,6 +3,7 @@ package image
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"image"
@@ -662,4 +663,48 @@ func TestPixelPayload(t *testing.T) {
 			t.Errorf("split %d: hit %q", split, mw.hit)
 		}
 	}
+}
+
+// TestTIFFSizeNotInline: a page whose width and height are LONG values with
+// a count of 2 makes the TIFF decoder read them from an offset (here
+// 30000×30000), not from the entry. The scan refuses such entries, and the
+// page decoder checks each page's size as the decoder sees it before it
+// allocates anything.
+func TestTIFFSizeNotInline(t *testing.T) {
+	tf := tiffFile(gradient(3, 3), 0, 2, "x")
+	at := uint32(len(tf))
+	tf = append(tf, 0x30, 0x75, 0, 0, 0x30, 0x75, 0, 0)
+	for _, tag := range [][]byte{{0, 1, 4, 0, 1, 0, 0, 0, 3, 0, 0, 0}, {1, 1, 4, 0, 1, 0, 0, 0, 3, 0, 0, 0}} {
+		first := bytes.Index(tf, tag)
+		second := bytes.Index(tf[first+1:], tag) + first + 1
+		if first < 0 || second <= first {
+			t.Fatal("fixture: the page 2 size entries were not found")
+		}
+		binary.LittleEndian.PutUint32(tf[second+4:], 2)
+		binary.LittleEndian.PutUint32(tf[second+8:], at)
+	}
+	start := time.Now()
+	out, res, err := run(t, New(Options{}), tf, detect.TIFF)
+	if err == nil && !slices.Contains(rules(res.Findings), "image.limit:blocked") || len(out) > 0 {
+		t.Fatalf("a page with an out-of-line size was not blocked: %v %v (%d bytes out)", err, res.Findings, len(out))
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("took %v", d)
+	}
+
+	// The page decoder's own check, behind the scan.
+	var l layout
+	l.pages = []tiffPage{{off: int64(binary.LittleEndian.Uint32(tf[4:]))}}
+	s := New(Options{})
+	_, _, err = s.tiffPages(context.Background(), io.Discard, bytes.NewReader(tf), int64(len(tf)), []tiffPage{l.pages[0], pageTwo(t, tf)})
+	if !errors.Is(err, sanitize.ErrTooLarge) {
+		t.Fatalf("tiffPages on the 30000×30000 page: %v, want a limit error", err)
+	}
+}
+
+// pageTwo returns the offset of the second IFD of a little-endian TIFF.
+func pageTwo(t *testing.T, tf []byte) tiffPage {
+	off := binary.LittleEndian.Uint32(tf[4:])
+	n := uint32(binary.LittleEndian.Uint16(tf[off:]))
+	return tiffPage{off: int64(binary.LittleEndian.Uint32(tf[off+2+12*n:]))}
 }

@@ -596,10 +596,18 @@ func scanTIFF(r io.ReaderAt, size int64, l *layout) error {
 			tag := bo.Uint16(e)
 			typ := bo.Uint16(e[2:])
 			switch {
-			case tag == 256:
-				p.width = int(tiffValue(bo, typ, e[8:]))
-			case tag == 257:
-				p.height = int(tiffValue(bo, typ, e[8:]))
+			case tag == 256 || tag == 257:
+				// One inline SHORT or LONG, or the decoder may read the
+				// size elsewhere (a count over 1 makes it an offset) and
+				// allocate past every limit.
+				if count := bo.Uint32(e[4:]); count != 1 || typ != 3 && typ != 4 {
+					return scanErr("tiff: page %d: image size given as %d values of type %d", len(seen), count, typ)
+				}
+				if tag == 256 {
+					p.width = int(tiffValue(bo, typ, e[8:]))
+				} else {
+					p.height = int(tiffValue(bo, typ, e[8:]))
+				}
 			case tag == 274 && typ == 3:
 				p.orientation = int(bo.Uint16(e[8:]))
 			case !tiffStructural[tag]:

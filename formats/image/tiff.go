@@ -6,9 +6,12 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"image"
 	"io"
 
 	"golang.org/x/image/tiff"
+
+	"github.com/mugai-project/mugai/sanitize"
 )
 
 // tiffPage is one image file directory found by the scan.
@@ -32,7 +35,21 @@ func (s *Sanitizer) tiffPages(ctx context.Context, w io.Writer, src io.ReaderAt,
 		if err := ctx.Err(); err != nil {
 			return oriented, dropped, err
 		}
-		m, err := tiff.Decode(io.NewSectionReader(&ifdOverlay{r: src, ifd: uint32(p.off)}, 0, size))
+		page := io.NewSectionReader(&ifdOverlay{r: src, ifd: uint32(p.off)}, 0, size)
+		// The decoder's own view of this page's size, against the limits,
+		// before it allocates the canvas (the scan checked the IFD; this
+		// checks what the decoder will actually use).
+		cfg, err := tiff.DecodeConfig(page)
+		if err == nil {
+			if f, ok := s.checkLimits(&layout{width: cfg.Width, height: cfg.Height, pixels: int64(cfg.Width) * int64(cfg.Height)}, true); !ok {
+				return oriented, dropped, fmt.Errorf("image: tiff page %d: %s: %w", i+1, f.Detail, sanitize.ErrTooLarge)
+			}
+			page = io.NewSectionReader(&ifdOverlay{r: src, ifd: uint32(p.off)}, 0, size)
+		}
+		var m image.Image
+		if err == nil {
+			m, err = tiff.Decode(page)
+		}
 		if err != nil {
 			if i == 0 {
 				return oriented, dropped, err
