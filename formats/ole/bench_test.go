@@ -12,7 +12,7 @@ import (
 // compound file with a few storages.
 func BenchmarkScanDoc(b *testing.B) {
 	text := strings.Repeat("BENIGN-TEXT \x13 PAGE \x14 1\x15 市役所 ", 4<<20/40)
-	in := buildCFB(stream("WordDocument", wordDoc(0xC1, 0, text, 0)), stream("1Table", make([]byte, 64<<10)), storage("ObjectPool"))
+	in := buildCFB(doc(0xC1, 0, text, 0, 64<<10, storage("ObjectPool"))...)
 	bench(b, in, detect.DOC)
 }
 

@@ -31,6 +31,27 @@ func wordDoc(nFib, flags uint16, text string, size int) []byte {
 	return b
 }
 
+// doc returns a Word document: the WordDocument stream of wordDoc and a
+// 1Table stream of at least tblSize bytes whose piece table ([MS-DOC]
+// §2.9.38) makes everything from 0x400 one 8-bit piece, then extra.
+func doc(nFib, flags uint16, text string, size, tblSize int, extra ...*node) []*node {
+	wd := wordDoc(nFib, flags, text, size)
+	binary.LittleEndian.PutUint16(wd[32:], 14)  // csw
+	binary.LittleEndian.PutUint16(wd[62:], 22)  // cslw
+	binary.LittleEndian.PutUint16(wd[152:], 93) // cbRgFcLcb
+	plc := u32s(0, uint32(len(wd)-0x400))
+	plc = append(plc, 0, 0)
+	plc = append(plc, u32s(0x400*2|0x40000000)...)
+	plc = append(plc, 0, 0)
+	clx := append([]byte{0x02}, u32s(uint32(len(plc)))...)
+	clx = append(clx, plc...)
+	tbl := make([]byte, max(tblSize, 0x40+len(clx)))
+	copy(tbl[0x40:], clx)
+	binary.LittleEndian.PutUint32(wd[0x1A2:], 0x40)
+	binary.LittleEndian.PutUint32(wd[0x1A6:], uint32(len(clx)))
+	return append([]*node{stream("WordDocument", wd), stream("1Table", tbl)}, extra...)
+}
+
 func utf16le(s string) string {
 	var b strings.Builder
 	for _, r := range s {
@@ -108,7 +129,7 @@ func u32s(vs ...uint32) []byte {
 }
 
 var (
-	cleanDoc = []*node{stream("WordDocument", wordDoc(0xC1, 0, "BENIGN-TEXT\r", 0)), stream("1Table", make([]byte, 100)), stream("\x01CompObj", make([]byte, 90)), storage("ObjectPool")}
+	cleanDoc = doc(0xC1, 0, "BENIGN-TEXT\r", 0, 100, stream("\x01CompObj", make([]byte, 90)), storage("ObjectPool"))
 	cleanXLS = []*node{stream("Workbook", workbook(boundSheet("Sheet1", 0)))}
 	cleanPPT = []*node{stream("PowerPoint Document", presentation()), stream("Current User", make([]byte, 40))}
 )
@@ -124,14 +145,18 @@ var fixtureCases = []struct {
 	rules []string // nil: passes unchanged
 }{
 	{"doc_clean", detect.DOC, cleanDoc, nil},
-	{"doc_clean_big", detect.DOC, []*node{stream("WordDocument", wordDoc(0xC1, 0, "BENIGN-TEXT\x13 HYPERLINK \"https://example.jp/\" \x14link\x15", 9000)), stream("1Table", make([]byte, 5000))}, nil},
+	{"doc_clean_big", detect.DOC, doc(0xC1, 0, "BENIGN-TEXT\x13 HYPERLINK \"https://example.jp/\" \x14link\x15", 9000, 5000), nil},
 	{"doc_vba", detect.DOC, with(cleanDoc, storage("Macros", storage("VBA", stream("dir", []byte{1}), stream("_VBA_PROJECT", []byte{0xCC, 0x61})), stream("PROJECT", []byte("ID=")))), []string{RuleVBA}},
 	{"doc_encrypted", detect.DOC, []*node{stream("WordDocument", wordDoc(0xC1, fibEncrypted, "", 0)), stream("1Table", make([]byte, 10))}, []string{RuleEncrypted}},
 	{"doc_obfuscated", detect.DOC, []*node{stream("WordDocument", wordDoc(0xC1, fibEncrypted|fibObfuscated, "", 0))}, []string{RuleEncrypted}},
-	{"doc_dde", detect.DOC, []*node{stream("WordDocument", wordDoc(0xC1, 0, "BENIGN-TEXT\x13 DDEAUTO c:\\\\windows\\\\system32\\\\cmd.exe \"/k calc\" \x14result\x15", 0))}, []string{RuleDDE}},
-	{"doc_dde_utf16", detect.DOC, []*node{stream("WordDocument", wordDoc(0xC1, 0, utf16le("BENIGN-TEXT\x13  dde cmd \"/c calc\"\x14r\x15"), 0))}, []string{RuleDDE}},
-	{"doc_includepicture", detect.DOC, []*node{stream("WordDocument", wordDoc(0xC1, 0, "BENIGN-TEXT\x13 INCLUDEPICTURE \"http://example.com/t.png\" \\d \x15", 0))}, []string{RuleExternal}},
+	{"doc_dde", detect.DOC, doc(0xC1, 0, "BENIGN-TEXT\x13 DDEAUTO c:\\\\windows\\\\system32\\\\cmd.exe \"/k calc\" \x14result\x15", 0, 0), []string{RuleDDE}},
+	{"doc_dde_utf16", detect.DOC, doc(0xC1, 0, utf16le("BENIGN-TEXT\x13  dde cmd \"/c calc\"\x14r\x15"), 0, 0), []string{RuleDDE}},
+	{"doc_includepicture", detect.DOC, doc(0xC1, 0, "BENIGN-TEXT\x13 INCLUDEPICTURE \"http://example.com/t.png\" \\d \x15", 0, 0), []string{RuleExternal}},
 	{"doc_object", detect.DOC, with(cleanDoc[:3], storage("ObjectPool", storage("_1234567890", stream("\x01Ole10Native", []byte("\x10\x00\x00\x00calc.exe")), stream("\x01CompObj", make([]byte, 60))))), []string{RuleObject}},
+	// Text that cannot be read in character order cannot be proven free of
+	// split field instructions: no table stream, or a zeroed piece table.
+	{"doc_no_table", detect.DOC, []*node{stream("WordDocument", wordDoc(0xC1, 0, "BENIGN-TEXT", 0))}, []string{sanitize.RuleMalformed}},
+	{"doc_bad_piece_table", detect.DOC, []*node{stream("WordDocument", wordDoc(0xC1, 0, "BENIGN-TEXT", 0)), stream("1Table", make([]byte, 100))}, []string{sanitize.RuleMalformed}},
 	{"doc_word95", detect.DOC, []*node{stream("WordDocument", wordDoc(0x65, 0, "BENIGN-TEXT", 0))}, []string{RuleLegacy}},
 	{"doc_encryptioninfo", detect.DOC, with(cleanDoc, stream("EncryptionInfo", make([]byte, 200))), []string{RuleEncrypted}},
 	{"xls_clean", detect.XLS, cleanXLS, nil},

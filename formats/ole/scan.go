@@ -196,19 +196,23 @@ func (s *scanner) word() error {
 	}
 	// The text in character order, through the piece table: finds field
 	// instructions that fast saves or a crafted file split across pieces.
-	// A file whose piece table cannot be read is left to the raw scan
-	// above (Word could not open it either).
+	// A document whose piece table cannot be read (or is over a limit)
+	// cannot be proven free of them: it does not pass.
 	tbl := "0Table"
 	if flags&0x0200 != 0 {
 		tbl = "1Table"
 	}
 	_, t, err := s.stream(tbl)
-	if err != nil || t == nil {
-		return nil
+	if err != nil {
+		return err
+	}
+	unreadable := fmt.Errorf("ole: %s: the text cannot be read through its piece table: %w", e.path, sanitize.ErrMalformed)
+	if t == nil {
+		return unreadable
 	}
 	pcs, ok := pieceTable(r, t)
 	if !ok {
-		return nil
+		return unreadable
 	}
 	m := &fieldMatcher{s: s, where: e.path}
 	buf := make([]byte, 32<<10)
@@ -226,7 +230,7 @@ func (s *scanner) word() error {
 				nb = 2 * k
 			}
 			if n, _ := r.ReadAt(buf[:nb], off); int64(n) < nb {
-				return nil // a piece outside the stream: not a readable document
+				return unreadable // a piece outside the stream
 			}
 			for i := int64(0); i < k; i++ {
 				if p.wide {
