@@ -206,7 +206,10 @@ func (c *cleaner) rasterize(ctx context.Context, w io.Writer, disarmed []byte, o
 			return false, serr
 		}
 		if serr == nil {
-			bw, _ = o.bwrap()
+			var berr error
+			if bw, berr = o.bwrap(); berr != nil && o.Sandbox == SandboxRequired {
+				return false, berr // never run unconfined when the sandbox is required
+			}
 		}
 	}
 	dir, err := os.MkdirTemp("", "mugai-pdf-raster-")
@@ -227,6 +230,8 @@ func (c *cleaner) rasterize(ctx context.Context, w io.Writer, disarmed []byte, o
 	}
 	if pl, err := exec.LookPath("prlimit"); err == nil {
 		argv = append(argv, pl, "--as="+strconv.FormatInt(orDefault(o.MaxMemory, DefaultRasterMemory), 10), "--core=0", "--")
+	} else if o.Sandbox == SandboxRequired {
+		return false, fmt.Errorf("pdf: rasterize: prlimit (util-linux) not found, and the sandbox is required: %w", err)
 	}
 	argv = append(argv, tool, "-q", "-l", strconv.Itoa(maxPages), "-jpeg", "-jpegopt", "quality=85",
 		"-scale-to", strconv.Itoa(orDefault(o.Pixels, DefaultRasterPixels)), work+"/in.pdf", work+"/p")
