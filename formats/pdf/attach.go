@@ -136,7 +136,9 @@ func (c *cleaner) sanitizeAttachments() error {
 			c.kill(n)
 			continue
 		}
-		data, err := sd.DecodeLengthWithLimit(-1, c.it.Limits.MaxExpanded)
+		// Decoded in memory (pdfcpu's stream model): no larger than a file
+		// that arrives on its own may be.
+		data, err := sd.DecodeLengthWithLimit(-1, min(c.it.Limits.MaxExpanded, c.it.Limits.MaxInput))
 		if err != nil {
 			c.add(RuleEmbedded, where, sanitize.Removed, "embedded file "+strconv.Quote(f.name)+" cannot be decoded")
 			c.kill(n)
