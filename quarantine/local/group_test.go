@@ -160,3 +160,28 @@ func TestDeferSync(t *testing.T) {
 		t.Fatalf("audit after reopening: seq %d, %v", cc.Seq, err)
 	}
 }
+
+// TestGroupCommitPanic: a writer whose function panics fails alone; the
+// others in its batch commit.
+func TestGroupCommitPanic(t *testing.T) {
+	s := openStore(t, t.TempDir(), Options{})
+	if _, err := s.db.Exec(`CREATE TABLE scratch (n INTEGER)`); err != nil {
+		t.Fatal(err)
+	}
+	ins := func(n int) func(*sql.Tx) error {
+		return func(tx *sql.Tx) error { _, err := tx.Exec(`INSERT INTO scratch VALUES (?)`, n); return err }
+	}
+	a := &txReq{ctx: context.Background(), fn: ins(1)}
+	b := &txReq{ctx: context.Background(), fn: func(*sql.Tx) error { panic("boom") }}
+	c := &txReq{ctx: context.Background(), fn: ins(3)}
+	s.wmu.Lock()
+	s.runBatch([]*txReq{a, b, c})
+	s.wmu.Unlock()
+	if a.err != nil || c.err != nil || b.err == nil || !strings.Contains(b.err.Error(), "panicked") {
+		t.Fatalf("errs: %v, %v, %v", a.err, b.err, c.err)
+	}
+	var n int
+	if err := s.db.QueryRow(`SELECT count(*) FROM scratch`).Scan(&n); err != nil || n != 2 {
+		t.Fatalf("rows %d, %v", n, err)
+	}
+}

@@ -447,6 +447,12 @@ func (s *Store) writeTx(ctx context.Context, fn func(*sql.Tx) error) error {
 		// and including req, still under the lock.
 		for !req.done {
 			s.qmu.Lock()
+			if len(s.queue) == 0 {
+				// A previous holder's batch died (a panic in a caller's
+				// function) with req in it: never ran, never will.
+				s.qmu.Unlock()
+				return errors.New("local: the write was lost with a failed batch")
+			}
 			n := min(len(s.queue), maxBatch)
 			batch := s.queue[:n:n]
 			s.queue = append([]*txReq(nil), s.queue[n:]...)
@@ -467,6 +473,17 @@ type txReq struct {
 	err  error
 	done bool // set under wmu
 	lazy bool // quarantine.DeferSync: the commit need not wait for the disk
+}
+
+// run calls the request's function; a panic in it becomes its error, so
+// that it cannot take the other writes of its batch down with it.
+func (r *txReq) run(tx *sql.Tx) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("local: write panicked: %v", p)
+		}
+	}()
+	return r.fn(tx)
 }
 
 // runBatch runs the batch in one transaction (the caller holds wmu) and
@@ -491,7 +508,7 @@ func (s *Store) runBatch(batch []*txReq) {
 		r := batch[0]
 		tx, err := s.db.BeginTx(r.ctx, nil)
 		if err == nil {
-			if err = r.fn(tx); err != nil {
+			if err = r.run(tx); err != nil {
 				tx.Rollback()
 			} else {
 				err = tx.Commit()
@@ -527,7 +544,7 @@ func (s *Store) runInTx(tx *sql.Tx, batch []*txReq, finish func(error)) {
 			finish(err)
 			return
 		}
-		if err := r.fn(tx); err != nil {
+		if err := r.run(tx); err != nil {
 			r.err, r.done = err, true
 			if _, rerr := tx.Exec("ROLLBACK TO grp"); rerr != nil {
 				tx.Rollback()
@@ -596,7 +613,7 @@ func (s *Store) runLazy(batch []*txReq, finish func(error)) {
 	}
 	if len(batch) == 1 {
 		r := batch[0]
-		if err := r.fn(tx); err != nil {
+		if err := r.run(tx); err != nil {
 			tx.Rollback()
 			done(err)
 			return
@@ -637,12 +654,12 @@ func (s *Store) scheduleSync() {
 // syncLazy makes deferred-sync commits durable by syncing the WAL file.
 // Close calls it too.
 func (s *Store) syncLazy() {
-	if !s.lazyPending.Swap(false) {
-		return
-	}
+	// Under wmu: no commit runs meanwhile, and a Close that overlaps a
+	// timer cannot find the flag already cleared by a sync that then
+	// finds the store closed.
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
-	if s.closed.Load() {
+	if s.closed.Load() || !s.lazyPending.Swap(false) {
 		return
 	}
 	if err := s.syncWAL(); err != nil {
