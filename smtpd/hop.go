@@ -139,6 +139,18 @@ func (p *hopPool) put(hc *hopConn) {
 	}
 }
 
+// drop closes the idle connections without a QUIT (they are presumed
+// dead: a QUIT could wait for a next-hop timeout on each).
+func (p *hopPool) drop() {
+	p.mu.Lock()
+	idle := p.idle
+	p.idle = nil
+	p.mu.Unlock()
+	for _, hc := range idle {
+		hc.close()
+	}
+}
+
 func (p *hopPool) close() {
 	p.mu.Lock()
 	idle := p.idle

@@ -8,9 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/netip"
 	"reflect"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/emersion/go-smtp"
@@ -93,13 +95,12 @@ func (ss *session) Mail(from string, opts *smtp.MailOptions) error {
 		ss.hop = hc
 	}
 	err := ss.hop.mail(from, opts)
-	var se *smtp.SMTPError
-	if err != nil && ss.hop.reused && !errors.As(err, &se) {
+	if err != nil && ss.hop.reused && connGone(err) {
 		// A pooled connection that the next hop closed while it was idle:
 		// nothing was sent on it, so dial afresh once. The other idle
 		// connections are most likely dead too (the next hop restarted).
 		ss.dropHop()
-		ss.s.hops.close()
+		ss.s.hops.drop()
 		hc, derr := ss.s.hops.get(ss.trace)
 		if derr != nil {
 			ss.s.log.Warn("next hop unavailable", "trace", ss.trace, "err", derr)
@@ -138,6 +139,9 @@ func (ss *session) hopError(step string, err error) error {
 	var se *smtp.SMTPError
 	if errors.As(err, &se) {
 		ss.s.log.Info("next hop refused", "trace", ss.trace, "step", step, "code", se.Code, "text", se.Message)
+		if se.Code == 421 {
+			ss.dropHop() // the next hop is closing this connection: never pool it
+		}
 		text := "Refused by the next hop"
 		if se.Code/100 == 4 {
 			text = "Next hop busy, try again later"
@@ -336,7 +340,7 @@ func (ss *session) deliver(from string, msg io.Reader) (string, error) {
 	resp, err := ss.hop.data(msg)
 	if err != nil {
 		var se *smtp.SMTPError
-		if !errors.As(err, &se) {
+		if !errors.As(err, &se) || se.Code == 421 {
 			ss.dropHop()
 		}
 		return "", err
@@ -566,4 +570,13 @@ func oneLine(s string) string {
 		}
 		return r
 	}, s)
+}
+
+// connGone reports whether err says the connection itself failed (closed,
+// reset), as opposed to an SMTP reply or a local check of go-smtp's.
+func connGone(err error) bool {
+	var ne net.Error
+	var oe *net.OpError
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) || errors.As(err, &oe) || errors.As(err, &ne)
 }

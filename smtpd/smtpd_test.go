@@ -664,3 +664,59 @@ func TestPooledConnectionClosedByNextHop(t *testing.T) {
 		t.Errorf("the restarted next hop got %d messages", n)
 	}
 }
+
+// slowStore is the local store whose Put and PutWithEvent wait for gate and
+// then fail with fail (nil: succeed).
+type slowStore struct {
+	*local.Store
+	gate chan struct{}
+	fail error
+}
+
+func (s *slowStore) Put(ctx context.Context, m quarantine.Meta, r io.Reader) (quarantine.Meta, error) {
+	<-s.gate
+	if s.fail != nil {
+		return quarantine.Meta{}, s.fail
+	}
+	return s.Store.Put(ctx, m, r)
+}
+
+func (s *slowStore) PutWithEvent(ctx context.Context, m quarantine.Meta, r io.Reader, ev quarantine.Event) (quarantine.Meta, quarantine.Entry, error) {
+	<-s.gate
+	if s.fail != nil {
+		return quarantine.Meta{}, quarantine.Entry{}, s.fail
+	}
+	return s.Store.PutWithEvent(ctx, m, r, ev)
+}
+
+// TestStoreBesideEngine: the original is stored while the engine runs, but
+// nothing reaches the next hop until the store has answered, and a store
+// that fails (after the engine succeeded) gives 451 with nothing delivered.
+func TestStoreBesideEngine(t *testing.T) {
+	for _, fail := range []error{nil, errors.New("disk full")} {
+		sk := smtpdtest.StartSink(t, "")
+		ss := &slowStore{gate: make(chan struct{}), fail: fail}
+		r := startRelayWith(t, smtpd.Config{NextHops: []string{sk.Addr}}, nil, func(st *local.Store) (quarantine.Store, quarantine.Audit) {
+			ss.Store = st
+			return ss, ss
+		})
+		done := make(chan error, 1)
+		go func() { done <- smtpdtest.Send(r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail) }()
+		time.Sleep(300 * time.Millisecond) // the engine has long finished with a 5 KB mail
+		if n := len(sk.Received()); n != 0 {
+			t.Fatalf("store still writing (fail=%v): the next hop already got %d messages", fail, n)
+		}
+		close(ss.gate)
+		err := <-done
+		if fail == nil {
+			if err != nil || len(sk.Received()) != 1 {
+				t.Fatalf("store succeeded: %v, %d delivered", err, len(sk.Received()))
+			}
+			continue
+		}
+		wantCode(t, err, 451, smtp.EnhancedCode{4, 3, 0})
+		if n := len(sk.Received()); n != 0 {
+			t.Fatalf("store failed: the next hop got %d messages", n)
+		}
+	}
+}
