@@ -181,7 +181,13 @@ func linkedName(tmp, dir string) (string, error) {
 // writeTemp creates path (which must not exist), writes body, sets the mode
 // and group, and fsyncs it. On error the file is removed.
 func (s *Service) writeTemp(f *folder, p string, body func(io.Writer) error) (err error) {
-	w, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	// A stale temp file from a crash goes first; then the name is created
+	// afresh (O_EXCL never follows a symlink someone planted in the
+	// outbox under a guessable temp name).
+	if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	w, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return err
 	}

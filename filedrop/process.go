@@ -363,6 +363,10 @@ func (s *Service) refuse(ctx context.Context, j *job, res Result) (Result, error
 	if err := os.Rename(j.inputPath(), keep); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return res, errRetry{err}
 	}
+	// The entry is in refused/ on disk before its claim goes.
+	if err := syncDir(dir); err != nil {
+		return res, errRetry{err}
+	}
 	s.auditEvent(ctx, "", "refused", map[string]any{
 		"folder": f.Name, "input": j.st.Rel, "rule": j.st.Refused, "size": j.st.Size,
 		"kept_as": keep, "report": j.st.Report, "node": s.cfg.Node,
