@@ -475,6 +475,8 @@ Reason: %s
 	"event.incident_hold_off": {"中継の一時停止を解除", "relay hold off"},
 	"event.held":              {"保留", "held"},
 	"event.released":          {"解放", "released"},
+	"event.release_started":   {"解放の開始", "release started"},
+	"event.release_failed":    {"解放の失敗", "release failed"},
 	"event.exported":          {"書き出し", "exported"},
 	"event.deleted":           {"削除", "deleted"},
 	"event.purged":            {"期限切れ削除", "purged"},

@@ -122,7 +122,17 @@ func (a *app) qRelease(ctx context.Context, args []string) int {
 	default:
 		write = func(w io.Writer) error { return rel.writeFile(w, rc) }
 	}
+	// The intent is in the audit log before anything crosses: a release
+	// never goes out unlogged, even if the final event cannot be written.
+	intent, _ := json.Marshal(map[string]any{"to": rcpts, "part": *part})
+	if _, err := q.audit.Append(ctx, quarantine.Event{Type: "release_started", Item: id, Actor: actor, Reason: *reason, Data: intent}); err != nil {
+		return a.auditFail(err)
+	}
 	where, err := a.deliverRelease(q.cfg, *outbox, envelope{From: m.From, To: rcpts}, write)
+	if err != nil {
+		failed, _ := json.Marshal(map[string]any{"to": rcpts, "part": *part, "error": err.Error()})
+		q.audit.Append(ctx, quarantine.Event{Type: "release_failed", Item: id, Actor: actor, Reason: *reason, Data: failed})
+	}
 	var pe *partError
 	switch {
 	case errors.As(err, &pe):
