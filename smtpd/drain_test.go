@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net"
+	"sync"
 	"testing"
 	"time"
 
@@ -113,7 +114,9 @@ func TestShutdownDrainsMessageInProgress(t *testing.T) {
 func TestShutdownDeadlineClosesEverything(t *testing.T) {
 	sk := smtpdtest.StartSink(t, "")
 	eng, entered, release := blockingEngine()
-	defer close(release)
+	var once sync.Once
+	releaseAll := func() { once.Do(func() { close(release) }) }
+	defer releaseAll()
 	r := startRelay(t, smtpd.Config{NextHops: []string{sk.Addr}}, eng)
 	sent := make(chan error, 1)
 	go func() { sent <- smtpdtest.Send(r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail) }()
@@ -125,5 +128,17 @@ func TestShutdownDeadlineClosesEverything(t *testing.T) {
 	}
 	if err := <-sent; smtpdtest.Code(err) == 250 {
 		t.Fatal("the cut message got 250")
+	}
+	// Its handler is still in the engine: WaitIdle waits for it.
+	wctx, wcancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer wcancel()
+	if err := r.srv.WaitIdle(wctx); err == nil {
+		t.Fatal("WaitIdle returned with a message still in the engine")
+	}
+	releaseAll()
+	wctx2, wcancel2 := context.WithTimeout(context.Background(), 5*time.Second)
+	defer wcancel2()
+	if err := r.srv.WaitIdle(wctx2); err != nil {
+		t.Fatalf("WaitIdle after the engine finished: %v", err)
 	}
 }

@@ -143,6 +143,22 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 }
 
+// WaitIdle waits, until ctx ends, for the messages still in the engine, in
+// the store or on their way to the next hop (after Shutdown cut their
+// connections) to finish, so that the store is not closed under them.
+func (s *Server) WaitIdle(ctx context.Context) error {
+	t := time.NewTicker(20 * time.Millisecond)
+	defer t.Stop()
+	for len(s.sanitize) > 0 {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+	return nil
+}
+
 // held reports whether the incident hold is on. The hold file is checked
 // at most once a second.
 func (s *Server) held() bool {

@@ -195,6 +195,13 @@ func (a *app) cmdServe(ctx context.Context, args []string) int {
 			sctx, cancel := context.WithTimeout(context.Background(), time.Duration(cfg.SMTP.DrainTimeout))
 			if serr := srv.Shutdown(sctx); serr != nil {
 				log.Warn("drain timed out: remaining connections closed", "err", serr)
+				// Their handlers may still be storing or delivering: the
+				// store stays open until they are done (or a last bound).
+				wctx, wcancel := context.WithTimeout(context.Background(), 30*time.Second)
+				if werr := srv.WaitIdle(wctx); werr != nil {
+					log.Warn("messages still in progress at exit", "err", werr)
+				}
+				wcancel()
 			}
 			cancel()
 			err = <-done
