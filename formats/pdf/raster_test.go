@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -179,8 +180,27 @@ func TestRasterizeDropsAttachments(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	out, err := io.ReadAll(blob.Reader())
 	blob.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if rep.Outcome != sanitize.OutcomeSanitized || len(rep.Children) != 0 {
 		t.Errorf("outcome %s, %d children", rep.Outcome, len(rep.Children))
+	}
+	// The page images carry nothing of the attachments (qpdf's view when
+	// it is installed, the raw bytes otherwise).
+	view := out
+	if _, err := exec.LookPath("qpdf"); err == nil {
+		f := filepath.Join(t.TempDir(), "out.pdf")
+		os.WriteFile(f, out, 0o600)
+		if q, err := exec.Command("qpdf", "--qdf", "--object-streams=disable", f, "-").Output(); err == nil {
+			view = q
+		}
+	}
+	for _, name := range []string{"/EmbeddedFile", "/FileAttachment", "/EmbeddedFiles"} {
+		if bytes.Contains(view, []byte(name)) {
+			t.Errorf("the rasterized output still has %s", name)
+		}
 	}
 }
