@@ -517,7 +517,10 @@ func TestKilledAppend(t *testing.T) {
 	}()
 	var pid int32
 	for deadline := time.Now().Add(10 * time.Second); pid == 0; {
-		err := adm.QueryRow(ctx, `SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%audit_head%' LIMIT 1`).Scan(&pid)
+		// This test's schema only: parallel tests append to their own
+		// chains, and killing one of their backends would leave ours
+		// waiting forever.
+		err := adm.QueryRow(ctx, `SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%' || $1 || '%audit_head%' LIMIT 1`, s.schema).Scan(&pid)
 		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 			t.Fatal(err)
 		}
@@ -529,8 +532,14 @@ func TestKilledAppend(t *testing.T) {
 	if _, err := adm.Exec(ctx, `SELECT pg_terminate_backend($1, 10000)`, pid); err != nil {
 		t.Fatal(err)
 	}
-	if err := <-done; err == nil {
-		t.Error("Append on a killed connection succeeded")
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Error("Append on a killed connection succeeded")
+		}
+	case <-time.After(30 * time.Second):
+		lock.Rollback(ctx)
+		t.Fatal("the killed Append never returned")
 	}
 	lock.Rollback(ctx)
 	if _, err := s.Append(ctx, quarantine.Event{Type: "received", Actor: "mugai"}); err != nil {
