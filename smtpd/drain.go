@@ -14,7 +14,8 @@ import (
 //  2. wait until no message is in DATA: each holds a slot of the
 //     MaxSanitizing semaphore from the DATA command until its reply is
 //     decided, so a message in progress is sanitized, kept and delivered,
-//     and its upstream MTA gets the 250 (or 4xx) it is owed;
+//     and its upstream MTA gets the 250 (or 4xx) it is owed; then until
+//     the delivery records written after those replies are in the store;
 //  3. wake the idle connections: their pending read of the next command
 //     fails at once (a read deadline in the past), which go-smtp treats as
 //     the end of the session. A reply being written is not cut, since only
@@ -31,8 +32,8 @@ func (s *Server) drain() {
 		s.ln.Close()
 	}
 	s.lnMu.Unlock()
-	for len(s.sanitize) > 0 {
-		time.Sleep(10 * time.Millisecond)
+	for s.busy() {
+		time.Sleep(5 * time.Millisecond)
 	}
 	s.conns.wake()
 	s.smtp.Shutdown(context.Background())

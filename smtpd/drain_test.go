@@ -99,7 +99,7 @@ func TestShutdownDrainsMessageInProgress(t *testing.T) {
 	if n := len(sk.Received()); n != 1 {
 		t.Fatalf("next hop received %d messages, want 1", n)
 	}
-	if its := items(t, r.store); len(its) != 1 || its[0].Delivery != "delivered" {
+	if its := r.items(t); len(its) != 1 || its[0].Delivery != "delivered" {
 		t.Fatalf("quarantine: %+v", its)
 	}
 	// The idle session was closed by the drain.

@@ -179,8 +179,11 @@ func (hc *hopConn) rcpt(to string, opts *smtp.RcptOptions) error { return hc.c.R
 
 func (hc *hopConn) reset() error { return hc.c.Reset() }
 
-// data sends msg and returns the next hop's answer text.
-func (hc *hopConn) data(msg io.Reader) (string, error) {
+// data sends msg and returns the next hop's answer text. If gate is not
+// nil, the final dot waits for it: a gate that fails abandons the
+// transaction (the connection is dropped, so the next hop discards what it
+// got) and data returns the gate's error, wrapped in a gateError.
+func (hc *hopConn) data(msg io.Reader, gate func() error) (string, error) {
 	w, err := hc.c.Data()
 	if err != nil {
 		return "", err
@@ -192,6 +195,12 @@ func (hc *hopConn) data(msg io.Reader) (string, error) {
 		hc.close()
 		return "", fmt.Errorf("reading the message to send: %w", err)
 	}
+	if gate != nil {
+		if err := gate(); err != nil {
+			hc.close()
+			return "", gateError{err}
+		}
+	}
 	resp, err := w.CloseWithResponse()
 	if err != nil {
 		return "", err
@@ -200,6 +209,12 @@ func (hc *hopConn) data(msg io.Reader) (string, error) {
 }
 
 func (hc *hopConn) close() { hc.c.Close() }
+
+// gateError is a gate's failure that made data abandon its transaction.
+type gateError struct{ err error }
+
+func (e gateError) Error() string { return "abandoned before the final dot: " + e.err.Error() }
+func (e gateError) Unwrap() error { return e.err }
 
 // Send delivers one message, outside any relayed session, to the first of
 // cfg.NextHops that answers (with cfg's TLS policy and timeouts): the
@@ -232,7 +247,7 @@ func Send(cfg Config, log *slog.Logger, from string, to []string, msg io.Reader)
 			return "", fmt.Errorf("RCPT TO <%s>: %w", r, err)
 		}
 	}
-	resp, err := hc.data(msg)
+	resp, err := hc.data(msg, nil)
 	if err != nil {
 		return "", err
 	}

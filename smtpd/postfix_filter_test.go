@@ -114,7 +114,7 @@ func TestPostfixContentFilter(t *testing.T) {
 	if got[0].From != "sender@example.com" {
 		t.Errorf("envelope sender %q", got[0].From)
 	}
-	its := items(t, r.store)
+	its := r.items(t)
 	if len(its) != 1 || its[0].Delivery != "delivered" {
 		t.Errorf("kept %+v; want the one delivered original", its)
 	}

@@ -98,7 +98,7 @@ func TestPostfixUpstream(t *testing.T) {
 	if !strings.Contains(m, "X-Mugai-Outcome: textized") || strings.Contains(m, "<script") || strings.Contains(m, "text/html") {
 		t.Errorf("delivered:\n%s", m)
 	}
-	its := items(t, r.store)
+	its := r.items(t)
 	if len(its) != 1 || its[0].Delivery != "delivered" {
 		t.Errorf("kept %+v; want the one delivered original (the attempts while the sink was down were refused at MAIL)", its)
 	}

@@ -12,6 +12,7 @@ import (
 	"net/netip"
 	"reflect"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -242,7 +243,22 @@ func (ss *session) Data(r io.Reader) error {
 	engStart := time.Now()
 	rep, out, err := ss.s.engine().RunKind(sanitize.WithTrace(ctx, tr), src, "message.eml", "message/rfc822", "eml")
 	ss.s.obs.Message(rep, err, time.Since(engStart))
-	st := <-putDone
+
+	// A cleared message goes to the next hop while the store finishes:
+	// everything but the final dot, which waits for the store's answer. A
+	// failed store abandons the transaction (the next hop discards it), so
+	// the next hop still accepts nothing whose original is not kept.
+	var (
+		hopReply string
+		hopErr   error
+		sent     bool
+	)
+	putResult := sync.OnceValue(func() stored { return <-putDone })
+	if err == nil && rep.Outcome != sanitize.OutcomeBlocked && ss.s.hops != nil {
+		hopReply, hopErr = ss.deliver(ss.from, out.Stream(), func() error { return putResult().err })
+		sent = true
+	}
+	st := putResult()
 	if st.err != nil {
 		if err == nil && out != src {
 			out.Close()
@@ -277,17 +293,20 @@ func (ss *session) Data(r io.Reader) error {
 		ss.s.recordOutcome(ctx, qid, o)
 	}
 
-	// What crosses: the cleared message, or a notice that it was stopped.
-	deliverFrom := ss.from
-	var msg io.Reader
-	if rep.Outcome == sanitize.OutcomeBlocked {
-		msg = bytes.NewReader(ss.s.blockedNotice(rep, src, tr))
-		deliverFrom = "" // a notice goes with the null sender, like a DSN
-	} else {
-		msg = out.Stream()
+	// What crosses: the cleared message (already on its way to a next
+	// hop), or a notice that it was stopped.
+	if !sent {
+		deliverFrom := ss.from
+		var msg io.Reader
+		if rep.Outcome == sanitize.OutcomeBlocked {
+			msg = bytes.NewReader(ss.s.blockedNotice(rep, src, tr))
+			deliverFrom = "" // a notice goes with the null sender, like a DSN
+		} else {
+			msg = out.Stream()
+		}
+		hopReply, hopErr = ss.deliver(deliverFrom, msg, nil)
 	}
-	hopReply, err := ss.deliver(deliverFrom, msg)
-	if err != nil {
+	if err := hopErr; err != nil {
 		ss.s.markUndelivered(ctx, j, qid, ss.trace, o, err.Error())
 		ss.logMessage(qid, rep, meta.Size, start, "undelivered: "+err.Error())
 		step := "DATA"
@@ -310,7 +329,9 @@ func (ss *session) Data(r io.Reader) error {
 
 // deliver sends msg to the next hop on the open transaction, or into the
 // Maildir outbox, and returns a short account of the next hop's answer.
-func (ss *session) deliver(from string, msg io.Reader) (string, error) {
+// A next hop gets the final dot only once gate (if not nil) has returned
+// nil; gate is never called on the Maildir path.
+func (ss *session) deliver(from string, msg io.Reader, gate func() error) (string, error) {
 	if ss.s.hops == nil {
 		name, err := ss.s.box.deliver(from, msg)
 		if err != nil {
@@ -337,7 +358,7 @@ func (ss *session) deliver(from string, msg io.Reader) (string, error) {
 			}
 		}
 	}
-	resp, err := ss.hop.data(msg)
+	resp, err := ss.hop.data(msg, gate)
 	if err != nil {
 		var se *smtp.SMTPError
 		if !errors.As(err, &se) || se.Code == 421 {
@@ -532,7 +553,9 @@ func (s *Server) markDelivered(ctx context.Context, j quarantine.Journal, qid, t
 		s.auditEvent(ctx, "delivered", qid, data)
 		return
 	}
-	s.settle(ctx, j, qid, o, delivery, typ, data)
+	// The 250 owes nothing to this record (the original is kept, the
+	// next hop has the message): it is written after the reply.
+	s.recordLater(qid, func() { s.settle(ctx, j, qid, o, delivery, typ, data) })
 }
 
 // settle writes, in one transaction, the outcome (unless o is nil), the

@@ -153,10 +153,17 @@ func wantCode(t *testing.T, err error, want int, enh smtp.EnhancedCode) {
 	}
 }
 
-func items(t *testing.T, st quarantine.Store) []quarantine.Meta {
+// items lists the kept originals, newest first, once the relay has
+// written the records it writes after its replies.
+func (r *relay) items(t *testing.T) []quarantine.Meta {
 	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := r.srv.WaitIdle(ctx); err != nil {
+		t.Fatalf("the relay is still busy: %v", err)
+	}
 	var out []quarantine.Meta
-	if err := st.List(context.Background(), quarantine.Filter{}, func(m quarantine.Meta) error { out = append(out, m); return nil }); err != nil {
+	if err := r.store.List(context.Background(), quarantine.Filter{}, func(m quarantine.Meta) error { out = append(out, m); return nil }); err != nil {
 		t.Fatal(err)
 	}
 	return out
@@ -186,7 +193,7 @@ func TestRelayTextizesAndKeepsOriginal(t *testing.T) {
 	if got[0].From != "sender@example.com" || got[0].To[0] != "soumu@city.example.lg.jp" {
 		t.Errorf("envelope %q %v", got[0].From, got[0].To)
 	}
-	its := items(t, r.store)
+	its := r.items(t)
 	if len(its) != 1 {
 		t.Fatalf("%d items kept", len(its))
 	}
@@ -268,7 +275,7 @@ func TestRelayWithoutJournal(t *testing.T) {
 	if n := len(sk.Received()); n != 1 {
 		t.Fatalf("sink got %d messages", n)
 	}
-	its := items(t, r.store)
+	its := r.items(t)
 	if len(its) != 1 || its[0].Delivery != quarantine.DeliveryDelivered || its[0].Outcome != "textized" || len(its[0].Report) == 0 {
 		t.Fatalf("kept %+v", its)
 	}
@@ -318,7 +325,7 @@ func TestRelayJournalEvents(t *testing.T) {
 			t.Errorf("%s event data %s", es[i].Type, es[i].Data)
 		}
 	}
-	its := items(t, r.store) // newest first
+	its := r.items(t) // newest first
 	if len(its) != 2 || its[0].Delivery != quarantine.DeliveryUndelivered || its[1].Delivery != quarantine.DeliveryBlocked ||
 		its[0].Outcome != "blocked" || its[1].Outcome != "blocked" {
 		t.Errorf("kept %+v", its)
@@ -431,7 +438,7 @@ func TestNextHopFailsData(t *testing.T) {
 			if c := smtpdtest.Code(err); c/100 != 4 && !(tc.name == "554 at DATA" && c == 554) {
 				t.Fatalf("reply %v", err)
 			}
-			its := items(t, r.store)
+			its := r.items(t)
 			if len(its) != 1 || its[0].Delivery != quarantine.DeliveryUndelivered {
 				t.Fatalf("kept %+v", its)
 			}
@@ -445,7 +452,7 @@ func TestSizeLimitWhileStreaming(t *testing.T) {
 	big := htmlMail + strings.Repeat(strings.Repeat("x", 998)+"\r\n", 2100)
 	err := smtpdtest.Send(r.addr, "a@example.com", []string{"b@example.lg.jp"}, big)
 	wantCode(t, err, 552, smtp.EnhancedCode{5, 3, 4})
-	if n := len(items(t, r.store)); n != 0 {
+	if n := len(r.items(t)); n != 0 {
 		t.Errorf("%d items kept for a refused message", n)
 	}
 }
@@ -469,7 +476,7 @@ func TestSanitizerPanicDeliversNotice(t *testing.T) {
 	if got[0].From != "" || !strings.Contains(string(got[0].Data), "X-Mugai-Outcome: blocked") || strings.Contains(string(got[0].Data), "<script") {
 		t.Errorf("notice: from %q\n%s", got[0].From, got[0].Data)
 	}
-	its := items(t, r.store)
+	its := r.items(t)
 	if len(its) != 1 || its[0].Outcome != "blocked" || its[0].Delivery != quarantine.DeliveryBlocked {
 		t.Errorf("kept %+v", its)
 	}
@@ -590,7 +597,7 @@ func TestOversizedLine(t *testing.T) {
 	if strings.Contains(out, "250 2.0.0 OK queued") {
 		t.Fatalf("a 100 KB line was accepted:\n%s", out)
 	}
-	if n := len(items(t, r.store)); n != 0 {
+	if n := len(r.items(t)); n != 0 {
 		t.Errorf("%d items kept", n)
 	}
 }
@@ -689,9 +696,11 @@ func (s *slowStore) PutWithEvent(ctx context.Context, m quarantine.Meta, r io.Re
 	return s.Store.PutWithEvent(ctx, m, r, ev)
 }
 
-// TestStoreBesideEngine: the original is stored while the engine runs, but
-// nothing reaches the next hop until the store has answered, and a store
-// that fails (after the engine succeeded) gives 451 with nothing delivered.
+// TestStoreBesideEngine: the original is stored while the engine runs, and
+// the cleared message goes to the next hop meanwhile, but the next hop
+// accepts nothing until the store has answered (the final dot waits), and a
+// store that fails (after the engine succeeded) gives 451 with nothing
+// delivered; the abandoned next-hop connection is not reused.
 func TestStoreBesideEngine(t *testing.T) {
 	for _, fail := range []error{nil, errors.New("disk full")} {
 		sk := smtpdtest.StartSink(t, "")
@@ -717,6 +726,14 @@ func TestStoreBesideEngine(t *testing.T) {
 		wantCode(t, err, 451, smtp.EnhancedCode{4, 3, 0})
 		if n := len(sk.Received()); n != 0 {
 			t.Fatalf("store failed: the next hop got %d messages", n)
+		}
+		// The upstream MTA's retry, with the store back, goes through once.
+		ss.fail = nil
+		if err := smtpdtest.Send(r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail); err != nil {
+			t.Fatalf("retry after the store came back: %v", err)
+		}
+		if n := len(sk.Received()); n != 1 {
+			t.Fatalf("retry: the next hop got %d messages, want 1", n)
 		}
 	}
 }

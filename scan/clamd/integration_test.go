@@ -158,7 +158,7 @@ func TestEngineWithClamd(t *testing.T) {
 	}
 }
 
-func startRelay(t *testing.T, eng *sanitize.Engine, next string) (string, *local.Store) {
+func startRelay(t *testing.T, eng *sanitize.Engine, next string) (string, *local.Store, *smtpd.Server) {
 	t.Helper()
 	dir := t.TempDir()
 	st, err := local.Open(filepath.Join(dir, "q"), local.Options{})
@@ -179,7 +179,7 @@ func startRelay(t *testing.T, eng *sanitize.Engine, next string) (string, *local
 	done := make(chan struct{})
 	go func() { srv.Serve(t.Context(), ln); close(done) }()
 	t.Cleanup(func() { srv.Shutdown(t.Context()); <-done })
-	return ln.Addr().String(), st
+	return ln.Addr().String(), st, srv
 }
 
 // send submits msg from sender@example.com to soumu@city.example.lg.jp.
@@ -228,7 +228,7 @@ func TestRelayWithClamd(t *testing.T) {
 	}
 	defer c.Close()
 	sk := smtpdtest.StartSink(t, "")
-	addr, st := startRelay(t, newEngine(t, c), sk.Addr)
+	addr, st, srv := startRelay(t, newEngine(t, c), sk.Addr)
 	eicar := clamdtest.EICAR()
 	cases := []struct {
 		name, ctype string
@@ -262,6 +262,10 @@ func TestRelayWithClamd(t *testing.T) {
 				t.Fatalf("%s: EICAR reached the next hop", tc.name)
 			}
 		}
+	}
+	// The delivery records are written after the replies.
+	if err := srv.WaitIdle(t.Context()); err != nil {
+		t.Fatal(err)
 	}
 	n := 0
 	st.List(t.Context(), quarantine.Filter{}, func(m quarantine.Meta) error {
@@ -297,7 +301,7 @@ func TestRelayClamdDown(t *testing.T) {
 	}
 	defer c.Close()
 	sk := smtpdtest.StartSink(t, "")
-	addr, st := startRelay(t, newEngine(t, c), sk.Addr)
+	addr, st, _ := startRelay(t, newEngine(t, c), sk.Addr)
 	msg := mailWith("memo.txt", "text/plain", []byte("議事録\r\n"))
 	if err := send(addr, msg); err != nil {
 		t.Fatal(err) // warm: a pooled session exists
@@ -359,7 +363,7 @@ func TestRelayClamdStalls(t *testing.T) {
 	}
 	defer c.Close()
 	sk := smtpdtest.StartSink(t, "")
-	addr, st := startRelay(t, newEngine(t, c), sk.Addr)
+	addr, st, _ := startRelay(t, newEngine(t, c), sk.Addr)
 	start := time.Now()
 	if err := send(addr, mailWith("memo.txt", "text/plain", []byte("議事録\r\n"))); smtpdtest.Code(err) != 451 {
 		t.Fatalf("stalled clamd: %v, want 451", err)
