@@ -91,9 +91,13 @@ type Store struct {
 	// lazyPending: deferred-sync commits not yet on disk; syncTimer: a
 	// syncLazy is scheduled; closed: Close has run.
 	lazyPending, syncTimer, closed atomic.Bool
-	// lazyConn is the connection of the deferred-sync writes (runLazy);
+	// wconn is the connection of every write transaction of writeTx,
+	// taken out of the pool for good so that its page cache stays warm
+	// (a connection that finds the database changed by another one drops
+	// its cache); wlazy: it is switched to synchronous=NORMAL. Both
 	// guarded by wmu.
-	lazyConn *sql.Conn
+	wconn *sql.Conn
+	wlazy bool
 
 	st stmts // prepared at Open
 
@@ -397,9 +401,9 @@ func (s *Store) Close() error {
 	s.syncLazy()
 	s.wmu.Lock()
 	s.closed.Store(true)
-	if s.lazyConn != nil {
-		s.lazyConn.Close()
-		s.lazyConn = nil
+	if s.wconn != nil {
+		s.wconn.Close()
+		s.wconn = nil
 	}
 	s.wmu.Unlock()
 	if s.db != nil {
@@ -487,7 +491,10 @@ func (r *txReq) run(tx *sql.Tx) (err error) {
 }
 
 // runBatch runs the batch in one transaction (the caller holds wmu) and
-// sets each request's outcome.
+// sets each request's outcome. A batch of deferred-sync writes only
+// commits with synchronous=NORMAL: in WAL mode the commit then writes the
+// WAL without fsync, and the next ordinary commit's fsync, or syncLazy
+// within a second, makes it durable.
 func (s *Store) runBatch(batch []*txReq) {
 	finish := func(err error) {
 		for _, r := range batch {
@@ -500,39 +507,89 @@ func (s *Store) runBatch(batch []*txReq) {
 	for _, r := range batch {
 		lazy = lazy && r.lazy
 	}
-	if lazy {
-		s.runLazy(batch, finish)
-		return
-	}
-	if len(batch) == 1 {
-		r := batch[0]
-		tx, err := s.db.BeginTx(r.ctx, nil)
-		if err == nil {
-			if err = r.run(tx); err != nil {
-				tx.Rollback()
-			} else {
-				err = tx.Commit()
-			}
-		}
-		if err == nil {
-			s.lazyPending.Store(false) // this commit's fsync covered them
-		}
+	conn, err := s.writer(lazy)
+	if err != nil {
 		finish(err)
 		return
 	}
 	// The shared transaction must not die with one caller's context: each
 	// fn's statements still use that caller's ctx.
-	tx, err := s.db.BeginTx(context.Background(), nil)
+	tx, err := conn.BeginTx(context.Background(), nil)
 	if err != nil {
+		// A broken connection is dropped; the next batch makes another.
+		s.dropWriter()
 		finish(err)
 		return
 	}
-	s.runInTx(tx, batch, finish)
+	done := func(committed bool, err error) {
+		if committed && err == nil {
+			if lazy {
+				s.lazyPending.Store(true)
+				s.scheduleSync()
+			} else {
+				s.lazyPending.Store(false) // this commit's fsync covered them
+			}
+		}
+		finish(err)
+	}
+	if len(batch) == 1 {
+		r := batch[0]
+		err := r.ctx.Err()
+		if err == nil {
+			err = r.run(tx)
+		}
+		if err != nil {
+			tx.Rollback()
+			done(false, err)
+			return
+		}
+		done(true, tx.Commit())
+		return
+	}
+	done(s.runInTx(tx, batch))
+}
+
+// writer returns the write connection (the caller holds wmu), opened on
+// first use and switched to synchronous=NORMAL for deferred-sync batches,
+// FULL (as every connection opens) for the others.
+func (s *Store) writer(lazy bool) (*sql.Conn, error) {
+	ctx := context.Background()
+	if s.wconn == nil {
+		conn, err := s.db.Conn(ctx)
+		if err != nil {
+			return nil, err
+		}
+		s.wconn, s.wlazy = conn, false
+	}
+	if s.wlazy != lazy {
+		mode := "FULL"
+		if lazy {
+			mode = "NORMAL"
+		}
+		if _, err := s.wconn.ExecContext(ctx, "PRAGMA synchronous="+mode); err != nil {
+			s.dropWriter()
+			return nil, err
+		}
+		s.wlazy = lazy
+	}
+	return s.wconn, nil
+}
+
+// dropWriter discards the write connection (not back to the pool: it may
+// be broken, or left at synchronous=NORMAL).
+func (s *Store) dropWriter() {
+	if s.wconn != nil {
+		s.wconn.Raw(func(any) error { return driver.ErrBadConn })
+		s.wconn.Close()
+		s.wconn = nil
+	}
 }
 
 // runInTx runs each request of batch in its own savepoint of tx and
-// commits.
-func (s *Store) runInTx(tx *sql.Tx, batch []*txReq, finish func(error)) {
+// commits, unless every one failed. Requests are marked done as they
+// fail; the returned error is the commit's (or the batch's) and goes to
+// the rest.
+func (s *Store) runInTx(tx *sql.Tx, batch []*txReq) (committed bool, err error) {
 	ok := 0
 	for _, r := range batch {
 		if err := r.ctx.Err(); err != nil {
@@ -541,87 +598,27 @@ func (s *Store) runInTx(tx *sql.Tx, batch []*txReq, finish func(error)) {
 		}
 		if _, err := tx.Exec("SAVEPOINT grp"); err != nil {
 			tx.Rollback()
-			finish(err)
-			return
+			return false, err
 		}
 		if err := r.run(tx); err != nil {
 			r.err, r.done = err, true
 			if _, rerr := tx.Exec("ROLLBACK TO grp"); rerr != nil {
 				tx.Rollback()
-				finish(rerr)
-				return
+				return false, rerr
 			}
 		} else {
 			ok++
 		}
 		if _, err := tx.Exec("RELEASE grp"); err != nil {
 			tx.Rollback()
-			finish(err)
-			return
+			return false, err
 		}
 	}
 	if ok == 0 {
 		tx.Rollback()
-		finish(nil)
-		return
+		return false, nil
 	}
-	err := tx.Commit()
-	if err == nil {
-		s.lazyPending.Store(false)
-	}
-	finish(err)
-}
-
-// runLazy runs a batch of deferred-sync writes on a connection switched to
-// synchronous=NORMAL: in WAL mode the commit then writes the WAL without
-// fsync. The next ordinary commit's fsync, or syncLazy within a second,
-// makes them durable.
-func (s *Store) runLazy(batch []*txReq, finish func(error)) {
-	ctx := context.Background()
-	if s.lazyConn == nil {
-		// One connection, taken out of the pool for good and switched to
-		// synchronous=NORMAL once, serves every deferred-sync batch (under
-		// wmu, so never two at a time).
-		conn, err := s.db.Conn(ctx)
-		if err != nil {
-			finish(err)
-			return
-		}
-		if _, err := conn.ExecContext(ctx, "PRAGMA synchronous=NORMAL"); err != nil {
-			conn.Raw(func(any) error { return driver.ErrBadConn })
-			conn.Close()
-			finish(err)
-			return
-		}
-		s.lazyConn = conn
-	}
-	tx, err := s.lazyConn.BeginTx(ctx, nil)
-	if err != nil {
-		// A broken connection is dropped; the next batch makes another.
-		s.lazyConn.Raw(func(any) error { return driver.ErrBadConn })
-		s.lazyConn.Close()
-		s.lazyConn = nil
-		finish(err)
-		return
-	}
-	done := func(err error) {
-		if err == nil {
-			s.lazyPending.Store(true)
-			s.scheduleSync()
-		}
-		finish(err)
-	}
-	if len(batch) == 1 {
-		r := batch[0]
-		if err := r.run(tx); err != nil {
-			tx.Rollback()
-			done(err)
-			return
-		}
-		done(tx.Commit())
-		return
-	}
-	s.runInTx(tx, batch, done)
+	return true, tx.Commit()
 }
 
 // syncWAL fsyncs index.db-wal, where the commits of this store are.
