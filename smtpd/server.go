@@ -1,6 +1,7 @@
 package smtpd
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -277,6 +278,50 @@ type guardConn struct {
 	start    time.Time
 	deadline *time.Timer
 	once     sync.Once
+
+	wmu  sync.Mutex
+	held []byte // continuation lines of a multi-line reply (see Write)
+}
+
+// Write passes output on, holding back the continuation lines of a
+// multi-line reply ("250-PIPELINING") until its last line, so that the
+// reply leaves in one segment: go-smtp flushes every line, and the EHLO
+// reply would otherwise cost a write, and a wakeup of the client, per
+// line. Nothing else is held: a TLS record never starts with a digit.
+func (g *guardConn) Write(p []byte) (int, error) {
+	g.wmu.Lock()
+	defer g.wmu.Unlock()
+	if continuationLine(p) && len(g.held)+len(p) <= maxHeldReply {
+		g.held = append(g.held, p...)
+		return len(p), nil
+	}
+	if len(g.held) == 0 {
+		return g.Conn.Write(p)
+	}
+	g.held = append(g.held, p...)
+	_, err := g.Conn.Write(g.held)
+	g.held = g.held[:0]
+	if err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// maxHeldReply bounds what Write holds back.
+const maxHeldReply = 2048
+
+// continuationLine reports whether p is exactly one line "NNN-text\r\n".
+func continuationLine(p []byte) bool {
+	n := len(p)
+	if n < 6 || p[3] != '-' || p[n-2] != '\r' || p[n-1] != '\n' || bytes.IndexByte(p, '\n') != n-1 {
+		return false
+	}
+	for _, c := range p[:3] {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 func (g *guardConn) Close() error {

@@ -737,3 +737,39 @@ func TestStoreBesideEngine(t *testing.T) {
 		}
 	}
 }
+
+// TestEHLOReplyInOneSegment: the lines of the EHLO reply leave together
+// (one write, so one read on loopback), not a segment per line.
+func TestEHLOReplyInOneSegment(t *testing.T) {
+	sk := smtpdtest.StartSink(t, "")
+	r := startRelay(t, smtpd.Config{NextHops: []string{sk.Addr}}, nil)
+	c, err := net.Dial("tcp", r.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	buf := make([]byte, 4096)
+	n, err := c.Read(buf)
+	if err != nil || !strings.HasPrefix(string(buf[:n]), "220 ") {
+		t.Fatalf("banner %q, %v", buf[:n], err)
+	}
+	if _, err := c.Write([]byte("EHLO mx.example.com\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	n, err = c.Read(buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(string(buf[:n]), "\r\n"), "\r\n")
+	if len(lines) < 5 || !strings.HasPrefix(lines[len(lines)-1], "250 ") || !strings.Contains(string(buf[:n]), "250-PIPELINING\r\n") {
+		t.Fatalf("first read after EHLO: %q", buf[:n])
+	}
+	// The session goes on as usual.
+	if _, err := c.Write([]byte("NOOP\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	if n, err = c.Read(buf); err != nil || !strings.HasPrefix(string(buf[:n]), "250 ") {
+		t.Fatalf("NOOP: %q, %v", buf[:n], err)
+	}
+}
