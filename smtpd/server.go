@@ -36,7 +36,7 @@ type Server struct {
 
 	sessions  chan struct{} // semaphore of MaxSessions
 	sanitize  chan struct{} // semaphore of MaxSanitizing
-	records   chan struct{} // semaphore of the background record writers
+	records   recorder      // delivery records written after the reply
 	bytes     *budget       // of MaxSanitizingBytes
 	draining  atomic.Bool
 	limClient *limiter
@@ -74,7 +74,6 @@ func New(cfg Config, eng *sanitize.Engine, store quarantine.Store, audit quarant
 		cfg: cfg, store: store, audit: audit, log: log, obs: cfg.Observer,
 		sessions:  make(chan struct{}, cfg.MaxSessions),
 		sanitize:  make(chan struct{}, cfg.MaxSanitizing),
-		records:   make(chan struct{}, maxRecordWriters),
 		bytes:     newBudget(cfg.MaxSanitizingBytes),
 		limClient: newLimiter(cfg.RatePerClient),
 		limSender: newLimiter(cfg.RatePerSender),
@@ -165,38 +164,7 @@ func (s *Server) WaitIdle(ctx context.Context) error {
 
 // busy reports whether a message is in DATA or a delivery record is still
 // being written.
-func (s *Server) busy() bool { return len(s.sanitize) > 0 || len(s.records) > 0 }
-
-// maxRecordWriters bounds the delivery records written after the reply
-// (see recordLater).
-const maxRecordWriters = 16
-
-// recordLater runs write, a deferred-sync record of a message already
-// answered, in the background: the upstream MTA gets its 250 without
-// waiting for it, and concurrent records share commits in the store. At
-// most maxRecordWriters run at once; past that the caller writes its own,
-// which slows the sessions down rather than queueing without bound. A
-// panic in write is logged, never fatal: the message is already delivered
-// and its original kept.
-func (s *Server) recordLater(qid string, write func()) {
-	run := func() {
-		defer func() {
-			if p := recover(); p != nil {
-				s.log.Error("recording the outcome and delivery failed", "qid", qid, "err", fmt.Sprint(p))
-			}
-		}()
-		write()
-	}
-	select {
-	case s.records <- struct{}{}:
-		go func() {
-			defer func() { <-s.records }()
-			run()
-		}()
-	default:
-		run()
-	}
-}
+func (s *Server) busy() bool { return len(s.sanitize) > 0 || s.records.pending.Load() > 0 }
 
 // held reports whether the incident hold is on. The hold file is checked
 // at most once a second.

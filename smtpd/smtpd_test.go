@@ -153,15 +153,22 @@ func wantCode(t *testing.T, err error, want int, enh smtp.EnhancedCode) {
 	}
 }
 
-// items lists the kept originals, newest first, once the relay has
-// written the records it writes after its replies.
-func (r *relay) items(t *testing.T) []quarantine.Meta {
+// idle waits until the relay has no message in progress and has written
+// the records it writes after its replies.
+func (r *relay) idle(t *testing.T) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := r.srv.WaitIdle(ctx); err != nil {
 		t.Fatalf("the relay is still busy: %v", err)
 	}
+}
+
+// items lists the kept originals, newest first, once the relay has
+// written the records it writes after its replies.
+func (r *relay) items(t *testing.T) []quarantine.Meta {
+	t.Helper()
+	r.idle(t)
 	var out []quarantine.Meta
 	if err := r.store.List(context.Background(), quarantine.Filter{}, func(m quarantine.Meta) error { out = append(out, m); return nil }); err != nil {
 		t.Fatal(err)
@@ -310,10 +317,12 @@ func TestRelayJournalEvents(t *testing.T) {
 	if err := smtpdtest.Send(r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail); err != nil {
 		t.Fatal(err)
 	}
+	r.idle(t) // the first message's delivery record is written after its 250
 	sk.FailData(554)
 	if err := smtpdtest.Send(r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail); smtpdtest.Code(err) != 554 {
 		t.Fatalf("reply %v", err)
 	}
+	r.idle(t)
 	es := auditEntries(t, r.store)
 	if got := eventTypes(es); got != "received,blocked,received,undelivered" {
 		t.Fatalf("audit events %v", got)
@@ -771,5 +780,43 @@ func TestEHLOReplyInOneSegment(t *testing.T) {
 	}
 	if n, err = c.Read(buf); err != nil || !strings.HasPrefix(string(buf[:n]), "250 ") {
 		t.Fatalf("NOOP: %q, %v", buf[:n], err)
+	}
+}
+
+// TestDeliveryRecordsAfterReply: the delivery records, written in batches
+// after the replies, all arrive: every message of 24 concurrent sessions is
+// kept as delivered with its outcome and report, and the audit chain holds
+// a received and a delivered event for each.
+func TestDeliveryRecordsAfterReply(t *testing.T) {
+	sk := smtpdtest.StartSink(t, "")
+	r := startRelay(t, smtpd.Config{NextHops: []string{sk.Addr}, MaxSanitizing: 32}, nil)
+	const n = 24
+	errs := make(chan error, n)
+	for range n {
+		go func() { errs <- smtpdtest.Send(r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail) }()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	its := r.items(t)
+	if len(its) != n {
+		t.Fatalf("%d kept, want %d", len(its), n)
+	}
+	for _, it := range its {
+		if it.Delivery != quarantine.DeliveryDelivered || it.Outcome != "textized" || len(it.Report) == 0 {
+			t.Errorf("kept %s: delivery %q outcome %q report %d bytes", it.ID, it.Delivery, it.Outcome, len(it.Report))
+		}
+	}
+	count := map[string]int{}
+	for _, e := range auditEntries(t, r.store) {
+		count[e.Type]++
+	}
+	if count["received"] != n || count["delivered"] != n {
+		t.Errorf("audit events %v", count)
+	}
+	if err := r.store.Verify(context.Background()); err != nil {
+		t.Errorf("audit chain: %v", err)
 	}
 }
