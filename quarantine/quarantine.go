@@ -167,6 +167,24 @@ type Journal interface {
 	UpdateWithEvent(ctx context.Context, id string, fn func(*Meta) error, e Event) (Entry, error)
 }
 
+// Update is one UpdateWithEvent call, for BatchJournal.
+type Update struct {
+	ID    string
+	Fn    func(*Meta) error
+	Event Event
+}
+
+// BatchJournal is implemented by a Journal that can apply several updates
+// in fewer transactions than calls, such as the relay's delivery records.
+// UpdatesWithEvents does what UpdateWithEvent would do for each update, in
+// order, and returns one error per update (nil for success): each update
+// and its event are written, or not, alone, whatever happens to the
+// others.
+type BatchJournal interface {
+	Journal
+	UpdatesWithEvents(ctx context.Context, us []Update) []error
+}
+
 type deferSyncKey struct{}
 
 // DeferSync marks the writes made with ctx as bookkeeping after the fact

@@ -555,26 +555,35 @@ func (s *Server) markDelivered(ctx context.Context, j quarantine.Journal, qid, t
 	}
 	// The 250 owes nothing to this record (the original is kept, the
 	// next hop has the message): it is written after the reply.
-	s.recordLater(qid, func() { s.settle(ctx, j, qid, o, delivery, typ, data) })
+	s.recordLater(j, settlement(qid, o, delivery, typ, data))
 }
 
 // settle writes, in one transaction, the outcome (unless o is nil), the
 // delivery status and the event typ, whose data gets the outcome and the
 // findings added.
 func (s *Server) settle(ctx context.Context, j quarantine.Journal, qid string, o *outcome, delivery, typ string, data map[string]any) {
+	u := settlement(qid, o, delivery, typ, data)
+	if _, err := j.UpdateWithEvent(ctx, u.ID, u.Fn, u.Event); err != nil {
+		s.recordFailed(u, err)
+	}
+}
+
+// settlement is the update that settle writes.
+func settlement(qid string, o *outcome, delivery, typ string, data map[string]any) quarantine.Update {
 	if o != nil {
 		data["outcome"], data["findings"] = o.rep.Outcome, o.rules
 	}
-	_, err := j.UpdateWithEvent(ctx, qid, func(m *quarantine.Meta) error {
+	return quarantine.Update{ID: qid, Event: event(typ, data), Fn: func(m *quarantine.Meta) error {
 		if o != nil {
 			m.Outcome, m.Findings, m.Report = string(o.rep.Outcome), o.rules, o.raw
 		}
 		m.Delivery = delivery
 		return nil
-	}, event(typ, data))
-	if err != nil {
-		s.log.Error("recording the outcome and delivery failed", "qid", qid, "event", typ, "err", err)
-	}
+	}}
+}
+
+func (s *Server) recordFailed(u quarantine.Update, err error) {
+	s.log.Error("recording the outcome and delivery failed", "qid", u.ID, "event", u.Event.Type, "err", err)
 }
 
 func (s *Server) auditEvent(ctx context.Context, typ, qid string, data map[string]any) {

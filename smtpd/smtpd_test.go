@@ -788,8 +788,32 @@ func TestEHLOReplyInOneSegment(t *testing.T) {
 // kept as delivered with its outcome and report, and the audit chain holds
 // a received and a delivered event for each.
 func TestDeliveryRecordsAfterReply(t *testing.T) {
+	t.Run("batch", func(t *testing.T) { testDeliveryRecords(t, nil) })
+	// A Journal without UpdatesWithEvents (like the PostgreSQL store):
+	// the records are written one call each.
+	t.Run("journal", func(t *testing.T) {
+		testDeliveryRecords(t, func(st *local.Store) (quarantine.Store, quarantine.Audit) {
+			j := plainJournal{st}
+			return j, j
+		})
+	})
+}
+
+// plainJournal is the local store as a quarantine.Journal that is not a
+// quarantine.BatchJournal.
+type plainJournal struct{ *local.Store }
+
+func (j plainJournal) UpdatesWithEvents() {} // hides the store's own
+
+func testDeliveryRecords(t *testing.T, wrap func(*local.Store) (quarantine.Store, quarantine.Audit)) {
 	sk := smtpdtest.StartSink(t, "")
-	r := startRelay(t, smtpd.Config{NextHops: []string{sk.Addr}, MaxSanitizing: 32}, nil)
+	r := startRelayWith(t, smtpd.Config{NextHops: []string{sk.Addr}, MaxSanitizing: 32}, nil, wrap)
+	if wrap != nil {
+		st, _ := wrap(r.store)
+		if _, ok := st.(quarantine.BatchJournal); ok {
+			t.Fatal("plainJournal is a BatchJournal")
+		}
+	}
 	const n = 24
 	errs := make(chan error, n)
 	for range n {

@@ -185,3 +185,84 @@ func TestGroupCommitPanic(t *testing.T) {
 		t.Fatalf("rows %d, %v", n, err)
 	}
 }
+
+// TestUpdatesWithEvents: a batch of updates, some failing in each way an
+// update can, is written with each update's outcome its own, and the audit
+// chain holds exactly the successful ones' events.
+func TestUpdatesWithEvents(t *testing.T) {
+	s := openStore(t, t.TempDir(), Options{})
+	ctx := quarantine.DeferSync(context.Background())
+	var ids []string
+	for i := range 10 {
+		m, err := s.Put(context.Background(), quarantine.Meta{Origin: quarantine.OriginSMTP, From: fmt.Sprintf("a%d@example.com", i)}, strings.NewReader(fmt.Sprint("original ", i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, m.ID)
+	}
+	boom := errors.New("boom")
+	var us []quarantine.Update
+	for i, id := range ids {
+		u := quarantine.Update{ID: id, Event: quarantine.Event{Type: "delivered", Actor: "mugai", Data: []byte(fmt.Sprintf(`{"n":%d}`, i))},
+			Fn: func(m *quarantine.Meta) error { m.Delivery = quarantine.DeliveryDelivered; return nil }}
+		switch i {
+		case 2:
+			u.Fn = func(*quarantine.Meta) error { return boom }
+		case 4:
+			u.Event.Data = []byte("{not json")
+		case 6:
+			u.ID = "01NOTANIDATALL"
+		case 8:
+			u.Fn = func(m *quarantine.Meta) error { m.SHA256 = "00"; return nil } // immutable
+		}
+		us = append(us, u)
+	}
+	errs := s.UpdatesWithEvents(ctx, us)
+	for i, err := range errs {
+		switch i {
+		case 2:
+			if !errors.Is(err, boom) {
+				t.Errorf("update %d: %v, want boom", i, err)
+			}
+		case 4, 8:
+			if err == nil {
+				t.Errorf("update %d succeeded", i)
+			}
+		case 6:
+			if !errors.Is(err, quarantine.ErrNotFound) {
+				t.Errorf("update %d: %v, want ErrNotFound", i, err)
+			}
+		default:
+			if err != nil {
+				t.Errorf("update %d: %v", i, err)
+			}
+		}
+	}
+	for i, id := range ids {
+		m, err := s.Stat(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := quarantine.DeliveryDelivered
+		if i == 2 || i == 4 || i == 6 || i == 8 {
+			want = quarantine.DeliveryPending
+		}
+		if m.Delivery != want {
+			t.Errorf("item %d: delivery %q, want %q", i, m.Delivery, want)
+		}
+	}
+	var cc quarantine.ChainChecker
+	var data []string
+	if err := s.Entries(context.Background(), 1, func(e quarantine.Entry) error {
+		data = append(data, string(e.Data))
+		return cc.Check(e)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(data, " "); got != `{"n":0} {"n":1} {"n":3} {"n":5} {"n":7} {"n":9}` {
+		t.Errorf("events %s", got)
+	}
+	if err := s.Verify(context.Background()); err != nil {
+		t.Error(err)
+	}
+}

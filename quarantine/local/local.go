@@ -169,9 +169,10 @@ type hooks struct {
 }
 
 var (
-	_ quarantine.Store   = (*Store)(nil)
-	_ quarantine.Audit   = (*Store)(nil)
-	_ quarantine.Journal = (*Store)(nil)
+	_ quarantine.Store        = (*Store)(nil)
+	_ quarantine.Audit        = (*Store)(nil)
+	_ quarantine.Journal      = (*Store)(nil)
+	_ quarantine.BatchJournal = (*Store)(nil)
 )
 
 // schemaVersion 2 added blob_inline; a version 1 store is migrated by
@@ -427,35 +428,30 @@ func (s *Store) Dir() string { return s.dir }
 // own writes are durable (or with the error that stopped them).
 func (s *Store) writeTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	req := &txReq{ctx: ctx, fn: fn, lazy: quarantine.SyncDeferred(ctx)}
+	s.submit(req)
+	return req.err
+}
+
+// submit queues reqs together (so that they share transactions) and
+// returns once every one of them has run or failed (see writeTx).
+func (s *Store) submit(reqs ...*txReq) {
 	s.qmu.Lock()
-	s.queue = append(s.queue, req)
+	s.queue = append(s.queue, reqs...)
 	s.qmu.Unlock()
 
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
-	if req.done {
-		return req.err // a previous holder ran it
-	}
-	s.qmu.Lock()
-	batch := s.queue
-	if len(batch) > maxBatch {
-		batch = batch[:maxBatch:maxBatch]
-		s.queue = append([]*txReq(nil), s.queue[maxBatch:]...)
-	} else {
-		s.queue = nil
-	}
-	s.qmu.Unlock()
-	s.runBatch(batch)
-	if !req.done {
-		// Not in the first maxBatch queued: run the rest of the queue up to
-		// and including req, still under the lock.
+	for _, req := range reqs {
+		// Not run by a previous holder: run the queue up to and including
+		// req, still under the lock.
 		for !req.done {
 			s.qmu.Lock()
 			if len(s.queue) == 0 {
 				// A previous holder's batch died (a panic in a caller's
 				// function) with req in it: never ran, never will.
 				s.qmu.Unlock()
-				return errors.New("local: the write was lost with a failed batch")
+				req.err, req.done = errors.New("local: the write was lost with a failed batch"), true
+				break
 			}
 			n := min(len(s.queue), maxBatch)
 			batch := s.queue[:n:n]
@@ -464,7 +460,6 @@ func (s *Store) writeTx(ctx context.Context, fn func(*sql.Tx) error) error {
 			s.runBatch(batch)
 		}
 	}
-	return req.err
 }
 
 // maxBatch caps how many queued writes share one transaction.
@@ -1468,7 +1463,53 @@ func (s *Store) update(ctx context.Context, id string, fn func(*quarantine.Meta)
 		return quarantine.Entry{}, notFound(id)
 	}
 	var ent quarantine.Entry
-	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+	err := s.writeTx(ctx, s.updateTx(ctx, id, fn, ev, &ent))
+	if err != nil {
+		if errors.Is(err, quarantine.ErrNotFound) {
+			return quarantine.Entry{}, err
+		}
+		return quarantine.Entry{}, dbErr(err)
+	}
+	return ent, nil
+}
+
+// UpdatesWithEvents implements quarantine.BatchJournal: the updates are
+// queued together, so that they share transactions (each in its own
+// savepoint: one failing does not undo the others).
+func (s *Store) UpdatesWithEvents(ctx context.Context, us []quarantine.Update) []error {
+	errs := make([]error, len(us))
+	reqs := make([]*txReq, 0, len(us))
+	idx := make([]int, 0, len(us))
+	lazy := quarantine.SyncDeferred(ctx)
+	for i, u := range us {
+		if err := validEvent(u.Event); err != nil {
+			errs[i] = fmt.Errorf("local: update %s with event: %w", u.ID, err)
+			continue
+		}
+		if !quarantine.ValidID(u.ID) {
+			errs[i] = notFound(u.ID)
+			continue
+		}
+		ev := u.Event
+		reqs = append(reqs, &txReq{ctx: ctx, fn: s.updateTx(ctx, u.ID, u.Fn, &ev, new(quarantine.Entry)), lazy: lazy})
+		idx = append(idx, i)
+	}
+	s.submit(reqs...)
+	for k, r := range reqs {
+		if err := r.err; err != nil {
+			if !errors.Is(err, quarantine.ErrNotFound) {
+				err = fmt.Errorf("local: update %s with event: %w", us[idx[k]].ID, dbErr(err))
+			}
+			errs[idx[k]] = err
+		}
+	}
+	return errs
+}
+
+// updateTx returns the transaction function of update: it changes item id
+// with fn and, if ev is not nil, appends ev about it, setting *ent.
+func (s *Store) updateTx(ctx context.Context, id string, fn func(*quarantine.Meta) error, ev *quarantine.Event, ent *quarantine.Entry) func(*sql.Tx) error {
+	return func(tx *sql.Tx) error {
 		var rns int64
 		old, err := scanMeta(nsScanner2{tx.StmtContext(ctx, s.st.selectForUpdate).QueryRowContext(ctx, id), &rns})
 		if errors.Is(err, sql.ErrNoRows) {
@@ -1514,17 +1555,10 @@ func (s *Store) update(ctx context.Context, id string, fn func(*quarantine.Meta)
 		if ev != nil {
 			e := *ev
 			e.Item = id
-			ent, err = s.appendTx(ctx, tx, e)
+			*ent, err = s.appendTx(ctx, tx, e)
 		}
 		return err
-	})
-	if err != nil {
-		if errors.Is(err, quarantine.ErrNotFound) {
-			return quarantine.Entry{}, err
-		}
-		return quarantine.Entry{}, dbErr(err)
 	}
-	return ent, nil
 }
 
 type nsScanner2 struct {
