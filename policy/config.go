@@ -268,6 +268,10 @@ type SMTP struct {
 	SessionTimeout Duration `toml:"session_timeout"`
 	// NextHopTimeout for each step towards the next hop. Default 2m.
 	NextHopTimeout Duration `toml:"next_hop_timeout"`
+	// StoreTimeout bounds the wait for the quarantine to keep a message's
+	// original; past it the message gets 451 and nothing crosses. Keep it
+	// below the upstream MTA's wait for the reply. Default 1m.
+	StoreTimeout Duration `toml:"store_timeout"`
 	// RatePerClient and RatePerSender cap messages per minute (burst of the
 	// same size) to stop mass mail; 0 means no limit.
 	RatePerClient int `toml:"rate_per_client"`
@@ -601,6 +605,7 @@ func Default() *Config {
 			ReadTimeout:        Duration(5 * time.Minute),
 			SessionTimeout:     Duration(30 * time.Minute),
 			NextHopTimeout:     Duration(2 * time.Minute),
+			StoreTimeout:       Duration(time.Minute),
 			HoldFile:           "./var/hold",
 			DrainTimeout:       Duration(90 * time.Second),
 		},
@@ -903,6 +908,9 @@ func (c *Config) validate() []*Error {
 	}
 	if c.SMTP.DrainTimeout <= 0 {
 		bad("smtp.drain_timeout", "must be greater than zero")
+	}
+	if c.SMTP.StoreTimeout <= 0 {
+		bad("smtp.store_timeout", "must be greater than zero")
 	}
 	oneOf("smtp.next_hop_tls", c.SMTP.NextHopTLS, "opportunistic", "required", "none")
 	for i, h := range c.SMTP.NextHops {

@@ -53,6 +53,12 @@ type Config struct {
 	WriteTimeout   time.Duration // default 1m
 	SessionTimeout time.Duration // whole connection. Default 30m
 	NextHopTimeout time.Duration // each next-hop step. Default 2m
+	// StoreTimeout bounds the wait for the quarantine to keep the
+	// original: past it the message gets 451 4.3.0 (the upstream MTA
+	// retries) and nothing crosses. Keep it well below the upstream's own
+	// wait for the reply to DATA (Postfix's smtpd_proxy_timeout, 100s by
+	// default, before proxy filters). Default 60s.
+	StoreTimeout time.Duration
 
 	// RatePerClient and RatePerSender limit messages per minute (with a
 	// burst of the same size); 0 means no limit.
@@ -107,6 +113,7 @@ func (c Config) Defaults() Config {
 	dur(&c.WriteTimeout, time.Minute)
 	dur(&c.SessionTimeout, 30*time.Minute)
 	dur(&c.NextHopTimeout, 2*time.Minute)
+	dur(&c.StoreTimeout, time.Minute)
 	return c
 }
 

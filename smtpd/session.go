@@ -13,6 +13,7 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -162,6 +163,15 @@ func (ss *session) dropHop() {
 	ss.inTx = false
 }
 
+// The states of the store goroutine of Data.
+const (
+	putRunning int32 = iota
+	putFinished
+	putAbandoned
+)
+
+var errStoreTimeout = errors.New("the quarantine did not answer within store_timeout")
+
 func (ss *session) Data(r io.Reader) error {
 	start := time.Now()
 	select {
@@ -191,7 +201,15 @@ func (ss *session) Data(r io.Reader) error {
 	if err != nil {
 		return ss.reply(451, smtp.EnhancedCode{4, 3, 0}, "Temporary failure, try again later")
 	}
-	defer src.Close()
+	// src and its room in the byte budget belong to this call, unless a
+	// store that outlived StoreTimeout still reads src: then its goroutine
+	// releases them when it is done.
+	owned := true
+	defer func() {
+		if owned {
+			src.Close()
+		}
+	}()
 
 	if loop := ss.s.looping(src); loop != "" {
 		ss.s.log.Warn("mail loop", "trace", ss.trace, "reason", loop)
@@ -206,7 +224,11 @@ func (ss *session) Data(r io.Reader) error {
 		ss.s.log.Warn("busy: no room in the sanitizing byte budget", "trace", ss.trace, "size", src.Size())
 		return ss.reply(451, smtp.EnhancedCode{4, 3, 2}, "Too busy, try again later")
 	}
-	defer ss.s.bytes.release(src.Size())
+	defer func() {
+		if owned {
+			ss.s.bytes.release(src.Size())
+		}
+	}()
 
 	// The original must be durable before anything crosses. Storing it
 	// (with its "received" event, one transaction with a Journal) runs
@@ -225,16 +247,47 @@ func (ss *session) Data(r io.Reader) error {
 		meta quarantine.Meta
 		err  error
 	}
+	putCtx, cancelPut := context.WithCancel(ctx)
+	defer cancelPut()
+	var putState atomic.Int32 // putRunning, then putFinished or putAbandoned
 	putDone := make(chan stored, 1)
 	go func() {
 		var st stored
 		if j != nil {
-			st.meta, _, st.err = j.PutWithEvent(ctx, m, src.Reader(), event("received", recv))
+			st.meta, _, st.err = j.PutWithEvent(putCtx, m, src.Reader(), event("received", recv))
 		} else {
-			st.meta, st.err = ss.s.store.Put(ctx, m, src.Reader())
+			st.meta, st.err = ss.s.store.Put(putCtx, m, src.Reader())
 		}
-		putDone <- st
+		if putState.CompareAndSwap(putRunning, putFinished) {
+			putDone <- st
+			return
+		}
+		// The session gave up on the store and answered 451: the message
+		// will come again. An original kept all the same is marked
+		// undelivered, so that it is not taken for one in progress.
+		if st.err == nil {
+			ss.s.log.Warn("quarantine answered after store_timeout", "trace", ss.trace, "qid", st.meta.ID)
+			ss.s.markUndelivered(ctx, j, st.meta.ID, ss.trace, nil, "kept after store_timeout; the sender was answered 451")
+		}
+		ss.s.bytes.release(src.Size())
+		src.Close()
 	}()
+	// storeWait waits for the store, at most StoreTimeout.
+	storeWait := func() stored {
+		t := time.NewTimer(ss.s.cfg.StoreTimeout)
+		defer t.Stop()
+		select {
+		case st := <-putDone:
+			return st
+		case <-t.C:
+			if !putState.CompareAndSwap(putRunning, putAbandoned) {
+				return <-putDone // it finished just now
+			}
+			owned = false
+			cancelPut()
+			return stored{err: errStoreTimeout}
+		}
+	}
 
 	tr := sanitize.Trace{
 		QuarantineID: qid, Received: received, Host: ss.s.cfg.Hostname,
@@ -253,7 +306,7 @@ func (ss *session) Data(r io.Reader) error {
 		hopErr   error
 		sent     bool
 	)
-	putResult := sync.OnceValue(func() stored { return <-putDone })
+	putResult := sync.OnceValue(storeWait)
 	if err == nil && rep.Outcome != sanitize.OutcomeBlocked && ss.s.hops != nil {
 		hopReply, hopErr = ss.deliver(ss.from, out.Stream(), func() error { return putResult().err })
 		sent = true

@@ -682,11 +682,13 @@ func TestPooledConnectionClosedByNextHop(t *testing.T) {
 }
 
 // slowStore is the local store whose Put and PutWithEvent wait for gate and
-// then fail with fail (nil: succeed).
+// then fail with fail (nil: succeed); with detached, they store even if
+// the caller's context is cancelled meanwhile.
 type slowStore struct {
 	*local.Store
-	gate chan struct{}
-	fail error
+	gate     chan struct{}
+	fail     error
+	detached bool
 }
 
 func (s *slowStore) Put(ctx context.Context, m quarantine.Meta, r io.Reader) (quarantine.Meta, error) {
@@ -701,6 +703,9 @@ func (s *slowStore) PutWithEvent(ctx context.Context, m quarantine.Meta, r io.Re
 	<-s.gate
 	if s.fail != nil {
 		return quarantine.Meta{}, quarantine.Entry{}, s.fail
+	}
+	if s.detached {
+		ctx = context.WithoutCancel(ctx)
 	}
 	return s.Store.PutWithEvent(ctx, m, r, ev)
 }
@@ -842,5 +847,52 @@ func testDeliveryRecords(t *testing.T, wrap func(*local.Store) (quarantine.Store
 	}
 	if err := r.store.Verify(context.Background()); err != nil {
 		t.Errorf("audit chain: %v", err)
+	}
+}
+
+// TestStoreTimeout: a store that hangs gets the message 451 4.3.0 after
+// StoreTimeout, with nothing delivered; when the store wakes up, the
+// original it kept anyway is marked undelivered, and the upstream MTA's
+// retry goes through.
+func TestStoreTimeout(t *testing.T) {
+	sk := smtpdtest.StartSink(t, "")
+	ss := &slowStore{gate: make(chan struct{}), detached: true}
+	r := startRelayWith(t, smtpd.Config{NextHops: []string{sk.Addr}, StoreTimeout: 300 * time.Millisecond}, nil, func(st *local.Store) (quarantine.Store, quarantine.Audit) {
+		ss.Store = st
+		return ss, ss
+	})
+	start := time.Now()
+	err := smtpdtest.Send(r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail)
+	wantCode(t, err, 451, smtp.EnhancedCode{4, 3, 0})
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("451 after %v", d)
+	}
+	if n := len(sk.Received()); n != 0 {
+		t.Fatalf("the next hop got %d messages", n)
+	}
+	// The store wakes up and keeps the original all the same.
+	close(ss.gate)
+	if err := smtpdtest.Send(r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail); err != nil {
+		t.Fatalf("retry: %v", err)
+	}
+	if n := len(sk.Received()); n != 1 {
+		t.Fatalf("retry: the next hop got %d messages", n)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		its := r.items(t)
+		pending := 0
+		for _, it := range its {
+			if it.Delivery == quarantine.DeliveryPending {
+				pending++
+			}
+		}
+		if pending == 0 && len(its) == 2 && its[0].Delivery == quarantine.DeliveryDelivered && its[1].Delivery == quarantine.DeliveryUndelivered {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("kept %+v", its)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

@@ -255,6 +255,7 @@ func smtpConfig(cfg *policy.Config) (smtpd.Config, error) {
 		ReadTimeout:        time.Duration(s.ReadTimeout),
 		SessionTimeout:     time.Duration(s.SessionTimeout),
 		NextHopTimeout:     time.Duration(s.NextHopTimeout),
+		StoreTimeout:       time.Duration(s.StoreTimeout),
 		RatePerClient:      s.RatePerClient,
 		RatePerSender:      s.RatePerSender,
 		HoldFile:           s.HoldFile,
