@@ -34,7 +34,8 @@ func (b backend) NewSession(c *smtp.Conn) (smtp.Session, error) {
 		sess.client = ap.Addr().Unmap()
 	}
 	sess.helo = c.Hostname()
-	b.s.log.Info("session", "trace", sess.trace, "client", sess.client.String(), "helo", sess.helo)
+	// One line per session, at its end; this one only when debugging.
+	b.s.log.Debug("session", "trace", sess.trace, "client", sess.client.String(), "helo", sess.helo)
 	b.s.obs.Session()
 	return observedSession{sess}, nil
 }
@@ -457,7 +458,7 @@ func (ss *session) Logout() error {
 			ss.hop = nil
 		}
 	}
-	ss.s.log.Info("session end", "trace", ss.trace, "client", ss.client.String(), "messages", ss.msgs, "ms", time.Since(ss.start).Milliseconds())
+	ss.s.log.Info("session end", "trace", ss.trace, "client", ss.client.String(), "helo", ss.helo, "messages", ss.msgs, "ms", time.Since(ss.start).Milliseconds())
 	return nil
 }
 
