@@ -26,31 +26,39 @@ const (
 )
 
 // eolReader turns CRLF and lone CR into LF, streaming, so the rest of the
-// reader deals with one line ending.
+// reader deals with one line ending. It works in the caller's buffer: the
+// output is never longer than the input.
 type eolReader struct {
 	r      io.Reader
-	buf    [8 << 10]byte
 	pendCR bool // the previous chunk ended in CR
 }
 
 func (e *eolReader) Read(p []byte) (int, error) {
 	for {
-		n, err := e.r.Read(e.buf[:min(len(p), len(e.buf))])
-		out := 0
-		for i := 0; i < n; i++ {
-			c := e.buf[i]
-			if e.pendCR {
-				e.pendCR = false
-				if c == '\n' {
-					continue // CRLF: the LF was already written for the CR
-				}
+		n, err := e.r.Read(p)
+		out, i := 0, 0
+		if e.pendCR && n > 0 {
+			e.pendCR = false
+			if p[0] == '\n' {
+				i = 1 // CRLF: the LF was already written for the CR
 			}
-			if c == '\r' {
-				e.pendCR = true
-				c = '\n'
+		}
+		for i < n {
+			j := bytes.IndexByte(p[i:n], '\r')
+			if j < 0 {
+				out += copy(p[out:], p[i:n])
+				break
 			}
-			p[out] = c
+			out += copy(p[out:], p[i:i+j])
+			p[out] = '\n'
 			out++
+			i += j + 1
+			switch {
+			case i == n:
+				e.pendCR = true
+			case p[i] == '\n':
+				i++
+			}
 		}
 		if out > 0 || err != nil {
 			return out, err
