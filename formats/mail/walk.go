@@ -333,6 +333,7 @@ func (w *walker) chooseAlternative(alts []alt, path string, sink *textSink) erro
 // uuencoded blocks inside a plain text body become attachments.
 func (w *walker) bodyText(path, ct, label, cte string, sink *textSink) error {
 	dec, st, known := transferDecoder(cte, w.m)
+	defer releaseDecoder(dec)
 	if !known {
 		w.find("mail.encoding", where(path), sanitize.Recorded, "unknown transfer encoding "+cte+" read as is")
 	}
@@ -386,6 +387,7 @@ func (w *walker) bodyText(path, ct, label, cte string, sink *textSink) error {
 // attach sends one part through the engine and records the result.
 func (w *walker) attach(path, name, ct, cte string, body io.Reader) error {
 	dec, st, known := transferDecoder(cte, body)
+	defer releaseDecoder(dec)
 	if !known {
 		w.find("mail.encoding", where(path), sanitize.Recorded, "unknown transfer encoding "+cte+" read as is")
 	}
@@ -421,6 +423,7 @@ func (w *walker) attach(path, name, ct, cte string, body io.Reader) error {
 // each through the engine; an undecodable stream is removed.
 func (w *walker) tnefPart(path, name, ct, cte string, sink *textSink) error {
 	dec, _, _ := transferDecoder(cte, w.m)
+	defer releaseDecoder(dec)
 	msg, err := tnef.Decode(w.it.ExpandLimit(dec), tnef.Limits{
 		MaxAttachments:    w.it.Limits.MaxParts,
 		MaxAttachmentSize: w.it.Limits.MaxInput,
