@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"io"
+	"slices"
 	"unicode/utf8"
 
 	"golang.org/x/text/transform"
@@ -69,6 +70,26 @@ func (d *Decoder) FirstInvalidLine() int64 { return d.d.firstInvalid }
 
 // BOM reports whether a byte order mark was dropped from the start.
 func (d *Decoder) BOM() bool { return d.d.bom }
+
+// AppendDecode appends to dst the UTF-8 that a Decoder reading src, a whole
+// text in cs, would return, and reports how many invalid sequences became
+// U+FFFD. It works in dst alone, with none of a Decoder's buffers: it suits
+// short texts already in memory, such as header fields.
+func AppendDecode(dst, src []byte, cs Charset) ([]byte, int64) {
+	d := newDecoder(cs)
+	// Every input byte gives at most 3 output bytes (U+FFFD for one invalid
+	// byte), so one call usually does; the loop covers the rest.
+	dst = slices.Grow(dst, 3*len(src)+utf8.UTFMax)
+	for {
+		nDst, nSrc, err := d.Transform(dst[len(dst):cap(dst)], src, true)
+		dst = dst[:len(dst)+nDst]
+		src = src[nSrc:]
+		if err != transform.ErrShortDst {
+			return dst, d.invalid
+		}
+		dst = slices.Grow(dst, 3*len(src)+utf8.UTFMax)
+	}
+}
 
 // ISO-2022-JP modes.
 const (
