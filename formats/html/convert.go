@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/url"
 	"strconv"
+	"sync"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
@@ -29,7 +30,12 @@ import (
 // never an error. On error, what was written to dst is incomplete. Stats
 // says what was removed or converted either way.
 func Convert(ctx context.Context, dst io.Writer, src io.Reader, opts Options) (Stats, error) {
-	bw := bufio.NewWriterSize(dst, 16<<10)
+	bw := writers.Get().(*bufio.Writer)
+	bw.Reset(dst)
+	defer func() {
+		bw.Reset(nil) // what an error left unflushed is dropped
+		writers.Put(bw)
+	}()
 	c := newConverter(ctx, bw, src, opts)
 	err := c.run()
 	if err == nil {
@@ -40,6 +46,10 @@ func Convert(ctx context.Context, dst io.Writer, src io.Reader, opts Options) (S
 	}
 	return c.stats, err
 }
+
+// The output writers are pooled: a short HTML body should not cost a fresh
+// 16 KiB buffer. Each is Reset before reuse.
+var writers = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 16<<10) }}
 
 // Element flags. The first group is inherited from the parent at push.
 type elemFlag uint32
