@@ -341,6 +341,7 @@ func (w *walker) bodyText(path, ct, label, cte string, sink *textSink) error {
 	defer putReader(br)
 	prefix, _ := br.Peek(text.SniffLen)
 	rd := decodeText(br, prefix, label)
+	defer rd.Release()
 	if err := sink.separate(); err != nil {
 		return err
 	}
@@ -442,7 +443,9 @@ func (w *walker) tnefPart(path, name, ct, cte string, sink *textSink) error {
 	w.find("mail.tnef", where(path), sanitize.Converted, fmt.Sprintf("winmail.dat unpacked: %d attachments", len(msg.Attachments)))
 	if msg.Body != "" && sink.n == 0 {
 		rd := text.NewReader(strings.NewReader(msg.Body), text.UTF8)
-		if _, err := io.Copy(sink, rd); err != nil {
+		_, err := io.Copy(sink, rd)
+		rd.Release()
+		if err != nil {
 			return err
 		}
 	}

@@ -43,13 +43,13 @@ import (
 // A Decoder is not safe for concurrent use. It does not close r.
 type Decoder struct {
 	d *decoder
-	r *transform.Reader
+	r *pipe
 }
 
 // NewDecoder returns a Decoder reading cs-encoded bytes from r.
 func NewDecoder(r io.Reader, cs Charset) *Decoder {
 	d := newDecoder(cs)
-	return &Decoder{d: d, r: transform.NewReader(r, d)}
+	return &Decoder{d: d, r: newPipe(r, d)}
 }
 
 // Read implements io.Reader. Errors from the underlying reader are returned
