@@ -108,26 +108,41 @@ func (b *b64Reader) Read(p []byte) (int, error) {
 		}
 		n, err := b.r.Read(b.in[:])
 		b.err = err
-		o := 0
-		for _, c := range b.in[:n] {
-			v := b64val[c]
-			if v < 64 {
-				b.acc = b.acc<<6 | uint32(v)
-				b.nq++
-				if b.nq == 4 {
-					b.dec[o], b.dec[o+1], b.dec[o+2] = byte(b.acc>>16), byte(b.acc>>8), byte(b.acc)
+		in, o := b.in[:n], 0
+		acc, nq := b.acc, b.nq
+		for i := 0; i < len(in); i++ {
+			if nq == 0 && i+4 <= len(in) {
+				// Fast path: a whole group of four plain characters.
+				v0, v1, v2, v3 := b64val[in[i]], b64val[in[i+1]], b64val[in[i+2]], b64val[in[i+3]]
+				if v0|v1|v2|v3 < 64 {
+					g := uint32(v0)<<18 | uint32(v1)<<12 | uint32(v2)<<6 | uint32(v3)
+					b.dec[o], b.dec[o+1], b.dec[o+2] = byte(g>>16), byte(g>>8), byte(g)
 					o += 3
-					b.acc, b.nq = 0, 0
+					i += 3
+					continue
+				}
+			}
+			v := b64val[in[i]]
+			if v < 64 {
+				acc = acc<<6 | uint32(v)
+				nq++
+				if nq == 4 {
+					b.dec[o], b.dec[o+1], b.dec[o+2] = byte(acc>>16), byte(acc>>8), byte(acc)
+					o += 3
+					acc, nq = 0, 0
 				}
 				continue
 			}
 			switch v {
 			case b64Pad:
+				b.acc, b.nq = acc, nq
 				o = b.emit(o)
+				acc, nq = 0, 0
 			case b64Invalid:
 				b.st.invalid++
 			}
 		}
+		b.acc, b.nq = acc, nq
 		b.out = b.dec[:o]
 	}
 	n := copy(p, b.out)
