@@ -16,12 +16,11 @@ func transferDecoder(cte string, r io.Reader) (io.Reader, *decodeStats, bool) {
 	switch strings.ToLower(strings.TrimSpace(cte)) {
 	case "base64":
 		b := b64Readers.Get().(*b64Reader)
-		*b = b64Reader{r: r, st: st}
+		b.reset(r, st)
 		return b, st, true
 	case "quoted-printable":
 		q := qpReaders.Get().(*qpReader)
-		// The slices keep their storage; every use starts by truncating them.
-		*q = qpReader{r: r, st: st, data: q.data[:0], dec: q.dec[:0], rest: q.rest[:0]}
+		q.reset(r, st)
 		return q, st, true
 	case "", "7bit", "8bit", "binary":
 		return r, st, true
@@ -45,15 +44,30 @@ const maxPooledQP = 64 << 10
 func releaseDecoder(r io.Reader) {
 	switch d := r.(type) {
 	case *b64Reader:
-		*d = b64Reader{}
+		d.reset(nil, nil)
 		b64Readers.Put(d)
 	case *qpReader:
 		if cap(d.data)+cap(d.dec)+cap(d.rest) > maxPooledQP {
 			return
 		}
-		*d = qpReader{data: d.data[:0], dec: d.dec[:0], rest: d.rest[:0]}
+		d.reset(nil, nil)
 		qpReaders.Put(d)
 	}
+}
+
+// reset readies b to decode r. Its buffers are not cleared: a byte of them
+// is always written before it is read. (Assigning a whole new value would
+// build the large struct on the stack first.)
+func (b *b64Reader) reset(r io.Reader, st *decodeStats) {
+	b.r, b.st = r, st
+	b.out, b.acc, b.nq, b.err = nil, 0, 0, nil
+}
+
+// reset readies q to decode r; its slices keep their storage, and every use
+// starts by truncating them.
+func (q *qpReader) reset(r io.Reader, st *decodeStats) {
+	q.r, q.st = r, st
+	q.data, q.dec, q.out, q.rest, q.err = q.data[:0], q.dec[:0], nil, q.rest[:0], nil
 }
 
 // decodeStats counts what a lenient decoder had to skip.
