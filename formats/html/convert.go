@@ -760,7 +760,13 @@ func (c *converter) link(a atom.Atom, name []byte, at *tagAttrs, css *cssInfo) {
 		return
 	}
 	c.stack[i].flags |= fAnchor
-	c.anchors = append(c.anchors, anchor{idx: i, target: target})
+	// The text buffer of an anchor finished earlier is reused: finishAnchor
+	// is done with it, and it is truncated here.
+	var text []byte
+	if n := len(c.anchors); n < cap(c.anchors) {
+		text = c.anchors[:n+1][n].text[:0]
+	}
+	c.anchors = append(c.anchors, anchor{idx: i, target: target, text: text})
 	c.o.capture = &c.anchors[len(c.anchors)-1].text
 }
 
@@ -929,7 +935,9 @@ func (c *converter) finishAnchor() {
 		return
 	}
 	c.o.softSpace()
-	c.o.word("[" + a.target + "]")
+	c.o.word("[")
+	c.o.word(a.target)
+	c.o.word("]")
 }
 
 type scope uint8
