@@ -233,6 +233,17 @@ func asciiRun(dst, src []byte) int {
 // valid UTF-8 sequences.
 func validPrefix(b []byte) int {
 	i := 0
+	// Valid text is the rule: check it at once up to the last rune start,
+	// so that a rune cut by the end of b does not spoil the check. When
+	// b[:s] is valid its runes are whole, so s is where the loop below would
+	// get to as well.
+	s := max(len(b)-utf8.UTFMax, 0)
+	for k := 0; k < utf8.UTFMax && s > 0 && !utf8.RuneStart(b[s]); k++ {
+		s--
+	}
+	if s > 0 && utf8.Valid(b[:s]) {
+		i = s
+	}
 	for i < len(b) {
 		for i+8 <= len(b) && binary.LittleEndian.Uint64(b[i:])&0x8080808080808080 == 0 {
 			i += 8
