@@ -111,8 +111,9 @@ type mimeReader struct {
 
 	cur       []byte // bytes of the current line not yet returned
 	scratch   []byte
-	lineStart bool // the next byte read starts a line
-	pendingNL bool // a line ended; its LF is returned only if a body line follows
+	field     []byte // value of the header field being read
+	lineStart bool   // the next byte read starts a line
+	pendingNL bool   // a line ended; its LF is returned only if a body line follows
 	err       error
 	total     int64 // bytes consumed
 }
@@ -280,26 +281,29 @@ func (m *mimeReader) pop() { m.bounds = m.bounds[:len(m.bounds)-1] }
 // line is skipped.
 func (m *mimeReader) readHeader(limit int, top bool) header {
 	var h header
-	var cur *strings.Builder
+	if top {
+		h.fields = make([]field, 0, 16)
+	}
+	inField := false // a field is open; its value so far is in m.field
 	size := 0
 	var name string
 	flush := func() {
-		if cur == nil {
+		if !inField {
 			return
 		}
 		if len(h.fields) < maxFields {
-			h.fields = append(h.fields, field{Name: name, Value: strings.TrimSpace(cur.String())})
+			h.fields = append(h.fields, field{Name: name, Value: string(bytes.TrimSpace(m.field))})
 		} else {
 			h.truncated = true
 		}
-		cur = nil
+		inField = false
 	}
 	add := func(b []byte) {
-		if cur.Len()+len(b) > maxFieldBytes || size+len(b) > limit {
+		if len(m.field)+len(b) > maxFieldBytes || size+len(b) > limit {
 			h.truncated = true
 			return
 		}
-		cur.Write(b)
+		m.field = append(m.field, b...)
 		size += len(b)
 	}
 	first := true
@@ -313,7 +317,7 @@ func (m *mimeReader) readHeader(limit int, top bool) header {
 		m.lineStart = full
 		if !startOfLine {
 			// The rest of an overlong line: keep what fits of it.
-			if cur != nil {
+			if inField {
 				add(line)
 			} else {
 				h.truncated = true
@@ -339,8 +343,8 @@ func (m *mimeReader) readHeader(limit int, top bool) header {
 		}
 		first = false
 		if line[0] == ' ' || line[0] == '\t' {
-			if cur != nil {
-				add([]byte{' '})
+			if inField {
+				add(space)
 				add(bytes.TrimLeft(line, " \t"))
 				continue
 			}
@@ -358,13 +362,34 @@ func (m *mimeReader) readHeader(limit int, top bool) header {
 			return h
 		}
 		flush()
-		name = string(bytes.TrimRight(line[:colon], " \t"))
-		cur = new(strings.Builder)
+		name = fieldName(bytes.TrimRight(line[:colon], " \t"))
+		m.field, inField = m.field[:0], true
 		add(bytes.TrimLeft(line[colon+1:], " \t"))
 	}
 	flush()
 	m.lineStart = true
 	return h
+}
+
+var space = []byte{' '}
+
+// commonFields are field names as mailers usually write them.
+var commonFields = []string{
+	"Received", "Return-Path", "From", "To", "Cc", "Reply-To", "Subject", "Date",
+	"Message-ID", "Message-Id", "In-Reply-To", "References", "MIME-Version", "Mime-Version",
+	"Content-Type", "Content-Transfer-Encoding", "Content-Disposition", "Content-ID",
+	"X-Mugai-Outcome", "X-Mugai-Findings", "X-Mugai-Quarantine-ID",
+}
+
+// fieldName returns b as a string, without a copy when it is one of the
+// common names as written.
+func fieldName(b []byte) string {
+	for _, n := range commonFields {
+		if string(b) == n {
+			return n
+		}
+	}
+	return string(b)
 }
 
 func validFieldName(b []byte) bool {
