@@ -128,8 +128,8 @@ func (w *walker) walkPart(h header, path string, depth int, sink *textSink, defT
 			ct = "text/plain"
 		}
 	}
-	disp, _ := mailhdr.ParseMediaType(h.get("Content-Disposition"))
-	name := mailhdr.FileName(h.get("Content-Disposition"), rawCT)
+	disp, dparams := mailhdr.ParseMediaType(h.get("Content-Disposition"))
+	name := mailhdr.FileNameFrom(dparams, params)
 	cte := h.get("Content-Transfer-Encoding")
 
 	switch {
