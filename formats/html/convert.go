@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/url"
 	"strconv"
+	"sync"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
@@ -29,7 +30,12 @@ import (
 // never an error. On error, what was written to dst is incomplete. Stats
 // says what was removed or converted either way.
 func Convert(ctx context.Context, dst io.Writer, src io.Reader, opts Options) (Stats, error) {
-	bw := bufio.NewWriterSize(dst, 16<<10)
+	bw := writers.Get().(*bufio.Writer)
+	bw.Reset(dst)
+	defer func() {
+		bw.Reset(nil) // what an error left unflushed is dropped
+		writers.Put(bw)
+	}()
 	c := newConverter(ctx, bw, src, opts)
 	err := c.run()
 	if err == nil {
@@ -40,6 +46,10 @@ func Convert(ctx context.Context, dst io.Writer, src io.Reader, opts Options) (S
 	}
 	return c.stats, err
 }
+
+// The output writers are pooled: a short HTML body should not cost a fresh
+// 16 KiB buffer. Each is Reset before reuse.
+var writers = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 16<<10) }}
 
 // Element flags. The first group is inherited from the parent at push.
 type elemFlag uint32
@@ -750,7 +760,13 @@ func (c *converter) link(a atom.Atom, name []byte, at *tagAttrs, css *cssInfo) {
 		return
 	}
 	c.stack[i].flags |= fAnchor
-	c.anchors = append(c.anchors, anchor{idx: i, target: target})
+	// The text buffer of an anchor finished earlier is reused: finishAnchor
+	// is done with it, and it is truncated here.
+	var text []byte
+	if n := len(c.anchors); n < cap(c.anchors) {
+		text = c.anchors[:n+1][n].text[:0]
+	}
+	c.anchors = append(c.anchors, anchor{idx: i, target: target, text: text})
 	c.o.capture = &c.anchors[len(c.anchors)-1].text
 }
 
@@ -919,7 +935,9 @@ func (c *converter) finishAnchor() {
 		return
 	}
 	c.o.softSpace()
-	c.o.word("[" + a.target + "]")
+	c.o.word("[")
+	c.o.word(a.target)
+	c.o.word("]")
 }
 
 type scope uint8

@@ -37,10 +37,10 @@ func classifyTarget(href []byte, base *url.URL) (string, targetKind) {
 		return "", targetNone
 	}
 	if scheme, ok := urlScheme(href); ok {
-		switch strings.ToLower(scheme) {
-		case "http", "https", "ftp", "mailto":
+		switch {
+		case schemeIs(scheme, "http", "https", "ftp", "mailto"):
 			return displayURL(href), targetWeb
-		case "tel", "sms", "fax", "callto":
+		case schemeIs(scheme, "tel", "sms", "fax", "callto"):
 			return "", targetPhone
 		}
 		return "", targetActive
@@ -59,18 +59,29 @@ func classifyTarget(href []byte, base *url.URL) (string, targetKind) {
 
 // urlScheme returns the scheme of an absolute URL: ALPHA *( ALPHA / DIGIT /
 // "+" / "-" / "." ) followed by ':' (RFC 3986 section 3.1).
-func urlScheme(b []byte) (string, bool) {
+func urlScheme(b []byte) ([]byte, bool) {
 	for i, c := range b {
 		switch {
 		case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
 		case i > 0 && (c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.'):
 		case i > 0 && c == ':':
-			return string(b[:i]), true
+			return b[:i], true
 		default:
-			return "", false
+			return nil, false
 		}
 	}
-	return "", false
+	return nil, false
+}
+
+// schemeIs reports whether scheme, which is ASCII, is one of names (lower
+// case), ignoring case.
+func schemeIs(scheme []byte, names ...string) bool {
+	for _, n := range names {
+		if len(scheme) == len(n) && bytes.EqualFold(scheme, []byte(n)) {
+			return true
+		}
+	}
+	return false
 }
 
 // baseURL parses a <base href>; only an absolute http(s) URL is used.

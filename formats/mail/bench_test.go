@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"mime/quotedprintable"
 	"runtime"
 	"strings"
 	"testing"
@@ -25,6 +26,41 @@ func japaneseHTMLMail() []byte {
 	return lf2crlf("From: " + bword("ISO-2022-JP", jis("広報課")) + " <koho@example.lg.jp>\nTo: a@example.lg.jp\n" +
 		"Subject: " + bword("ISO-2022-JP", jis("市政だより 12月号")) + "\nMIME-Version: 1.0\n" +
 		"Content-Type: text/html; charset=UTF-8\nContent-Transfer-Encoding: base64\n\n" + b64(body.String()) + "\n")
+}
+
+// japaneseAlternativeMail is the usual shape of a 5 KB mail in the relay:
+// multipart/alternative with the text in base64 UTF-8 and the same text as
+// HTML in quoted-printable.
+func japaneseAlternativeMail() []byte {
+	var plain, html strings.Builder
+	html.WriteString("<html><body>\n")
+	for i := 0; plain.Len() < 1000; i++ {
+		fmt.Fprintf(&plain, "第%d回 住民説明会のお知らせ。詳しくは https://www.example.lg.jp/news/%d をご覧ください。\n", i, i)
+		fmt.Fprintf(&html, "<p>第%d回 住民説明会のお知らせ。詳しくは<a href=\"https://www.example.lg.jp/news/%d\">こちら</a>をご覧ください。</p>\n", i, i)
+	}
+	html.WriteString("</body></html>\n")
+	var qp bytes.Buffer
+	w := quotedprintable.NewWriter(&qp)
+	w.Write([]byte(html.String()))
+	w.Close()
+	return lf2crlf("From: " + bword("ISO-2022-JP", jis("広報課")) + " <koho@example.lg.jp>\nTo: a@example.lg.jp\n" +
+		"Subject: " + bword("UTF-8", "市政だより 12月号") + "\nDate: Sat, 21 Nov 2026 10:00:00 +0900\nMessage-ID: <a1@example.lg.jp>\nMIME-Version: 1.0\n" +
+		"Content-Type: multipart/alternative; boundary=\"ALT\"\n\n--ALT\n" +
+		"Content-Type: text/plain; charset=UTF-8\nContent-Transfer-Encoding: base64\n\n" + b64lines(plain.String()) +
+		"--ALT\nContent-Type: text/html; charset=UTF-8\nContent-Transfer-Encoding: quoted-printable\n\n" +
+		strings.ReplaceAll(qp.String(), "\r\n", "\n") + "\n--ALT--\n")
+}
+
+// b64lines is base64 in lines of 76 characters.
+func b64lines(s string) string {
+	e := b64(s)
+	var b strings.Builder
+	for len(e) > 76 {
+		b.WriteString(e[:76] + "\n")
+		e = e[76:]
+	}
+	b.WriteString(e + "\n")
+	return b.String()
 }
 
 // mailWithAttachment is a short text mail with one base64 text attachment
@@ -63,6 +99,10 @@ func benchMail(b *testing.B, opts mail.Options, msg []byte) {
 }
 
 func BenchmarkJapaneseHTMLMail5KB(b *testing.B) { benchMail(b, mail.Options{}, japaneseHTMLMail()) }
+
+func BenchmarkJapaneseAlternativeMail5KB(b *testing.B) {
+	benchMail(b, mail.Options{}, japaneseAlternativeMail())
+}
 
 func BenchmarkAttachment1MB(b *testing.B) { benchMail(b, mail.Options{}, mailWithAttachment(1<<20)) }
 

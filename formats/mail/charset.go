@@ -1,7 +1,6 @@
 package mail
 
 import (
-	"bytes"
 	"io"
 	"unicode/utf8"
 
@@ -30,5 +29,10 @@ func decodeText(br io.Reader, prefix []byte, label string) *text.Reader {
 }
 
 func isASCII(b []byte) bool {
-	return bytes.IndexFunc(b, func(r rune) bool { return r >= utf8.RuneSelf }) < 0
+	for _, c := range b {
+		if c >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }

@@ -26,31 +26,39 @@ const (
 )
 
 // eolReader turns CRLF and lone CR into LF, streaming, so the rest of the
-// reader deals with one line ending.
+// reader deals with one line ending. It works in the caller's buffer: the
+// output is never longer than the input.
 type eolReader struct {
 	r      io.Reader
-	buf    [8 << 10]byte
 	pendCR bool // the previous chunk ended in CR
 }
 
 func (e *eolReader) Read(p []byte) (int, error) {
 	for {
-		n, err := e.r.Read(e.buf[:min(len(p), len(e.buf))])
-		out := 0
-		for i := 0; i < n; i++ {
-			c := e.buf[i]
-			if e.pendCR {
-				e.pendCR = false
-				if c == '\n' {
-					continue // CRLF: the LF was already written for the CR
-				}
+		n, err := e.r.Read(p)
+		out, i := 0, 0
+		if e.pendCR && n > 0 {
+			e.pendCR = false
+			if p[0] == '\n' {
+				i = 1 // CRLF: the LF was already written for the CR
 			}
-			if c == '\r' {
-				e.pendCR = true
-				c = '\n'
+		}
+		for i < n {
+			j := bytes.IndexByte(p[i:n], '\r')
+			if j < 0 {
+				out += copy(p[out:], p[i:n])
+				break
 			}
-			p[out] = c
+			out += copy(p[out:], p[i:i+j])
+			p[out] = '\n'
 			out++
+			i += j + 1
+			switch {
+			case i == n:
+				e.pendCR = true
+			case p[i] == '\n':
+				i++
+			}
 		}
 		if out > 0 || err != nil {
 			return out, err
@@ -103,8 +111,9 @@ type mimeReader struct {
 
 	cur       []byte // bytes of the current line not yet returned
 	scratch   []byte
-	lineStart bool // the next byte read starts a line
-	pendingNL bool // a line ended; its LF is returned only if a body line follows
+	field     []byte // value of the header field being read
+	lineStart bool   // the next byte read starts a line
+	pendingNL bool   // a line ended; its LF is returned only if a body line follows
 	err       error
 	total     int64 // bytes consumed
 }
@@ -272,26 +281,29 @@ func (m *mimeReader) pop() { m.bounds = m.bounds[:len(m.bounds)-1] }
 // line is skipped.
 func (m *mimeReader) readHeader(limit int, top bool) header {
 	var h header
-	var cur *strings.Builder
+	if top {
+		h.fields = make([]field, 0, 16)
+	}
+	inField := false // a field is open; its value so far is in m.field
 	size := 0
 	var name string
 	flush := func() {
-		if cur == nil {
+		if !inField {
 			return
 		}
 		if len(h.fields) < maxFields {
-			h.fields = append(h.fields, field{Name: name, Value: strings.TrimSpace(cur.String())})
+			h.fields = append(h.fields, field{Name: name, Value: string(bytes.TrimSpace(m.field))})
 		} else {
 			h.truncated = true
 		}
-		cur = nil
+		inField = false
 	}
 	add := func(b []byte) {
-		if cur.Len()+len(b) > maxFieldBytes || size+len(b) > limit {
+		if len(m.field)+len(b) > maxFieldBytes || size+len(b) > limit {
 			h.truncated = true
 			return
 		}
-		cur.Write(b)
+		m.field = append(m.field, b...)
 		size += len(b)
 	}
 	first := true
@@ -305,7 +317,7 @@ func (m *mimeReader) readHeader(limit int, top bool) header {
 		m.lineStart = full
 		if !startOfLine {
 			// The rest of an overlong line: keep what fits of it.
-			if cur != nil {
+			if inField {
 				add(line)
 			} else {
 				h.truncated = true
@@ -331,8 +343,8 @@ func (m *mimeReader) readHeader(limit int, top bool) header {
 		}
 		first = false
 		if line[0] == ' ' || line[0] == '\t' {
-			if cur != nil {
-				add([]byte{' '})
+			if inField {
+				add(space)
 				add(bytes.TrimLeft(line, " \t"))
 				continue
 			}
@@ -350,13 +362,34 @@ func (m *mimeReader) readHeader(limit int, top bool) header {
 			return h
 		}
 		flush()
-		name = string(bytes.TrimRight(line[:colon], " \t"))
-		cur = new(strings.Builder)
+		name = fieldName(bytes.TrimRight(line[:colon], " \t"))
+		m.field, inField = m.field[:0], true
 		add(bytes.TrimLeft(line[colon+1:], " \t"))
 	}
 	flush()
 	m.lineStart = true
 	return h
+}
+
+var space = []byte{' '}
+
+// commonFields are field names as mailers usually write them.
+var commonFields = []string{
+	"Received", "Return-Path", "From", "To", "Cc", "Reply-To", "Subject", "Date",
+	"Message-ID", "Message-Id", "In-Reply-To", "References", "MIME-Version", "Mime-Version",
+	"Content-Type", "Content-Transfer-Encoding", "Content-Disposition", "Content-ID",
+	"X-Mugai-Outcome", "X-Mugai-Findings", "X-Mugai-Quarantine-ID",
+}
+
+// fieldName returns b as a string, without a copy when it is one of the
+// common names as written.
+func fieldName(b []byte) string {
+	for _, n := range commonFields {
+		if string(b) == n {
+			return n
+		}
+	}
+	return string(b)
 }
 
 func validFieldName(b []byte) bool {

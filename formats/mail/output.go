@@ -4,9 +4,11 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/base64"
-	"fmt"
 	"io"
+	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -22,16 +24,29 @@ import (
 // depth, or checked 7-bit text without the string, and "=_" cannot occur in
 // base64, so the boundary is safe and keeps the output deterministic. The
 // depth keeps it distinct from the boundaries of re-attached messages.
-func boundaryFor(d int) string { return fmt.Sprintf("=_mugai_%d", d) }
+func boundaryFor(d int) string { return "=_mugai_" + strconv.Itoa(d) }
 
 // maxBodyLine is the longest line written in a 7-bit body (RFC 5322 2.1.1
 // allows 998).
 const maxBodyLine = 998
 
+// outBuf is the size of the buffered writer in front of dst: a small message
+// goes out in one write, a large one in few.
+const outBuf = 64 << 10
+
+// Buffered writers are pooled: the buffer is a fixed size, and Reset before
+// reuse drops what the last message left in it.
+var writers = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, outBuf) }}
+
 // write produces the cleared message: kept headers, the text body with the
 // notice, and the re-attached attachments.
 func (w *walker) write(dst io.Writer, top *header, text *sanitize.Blob) error {
-	bw := bufio.NewWriterSize(dst, 8<<10)
+	bw := writers.Get().(*bufio.Writer)
+	bw.Reset(dst)
+	defer func() {
+		bw.Reset(nil)
+		writers.Put(bw)
+	}()
 	boundary := boundaryFor(w.it.Depth)
 	var atts []*attachment
 	for _, a := range w.atts {
@@ -40,8 +55,9 @@ func (w *walker) write(dst io.Writer, top *header, text *sanitize.Blob) error {
 		}
 	}
 	cs := mailhdr.UTF8
-	body, err := w.composeBody(text)
-	if err != nil {
+	body := getBodyBuf()
+	defer putBodyBuf(body)
+	if err := w.composeBody(body, text); err != nil {
 		return err
 	}
 	bodyBytes, bodyCTE, bodyCharset := encodeBody(body, w.opts.ISO2022JP, boundary)
@@ -50,38 +66,42 @@ func (w *walker) write(dst io.Writer, top *header, text *sanitize.Blob) error {
 	}
 
 	w.writeHeaders(bw, top, cs)
-	fmt.Fprintf(bw, "MIME-Version: 1.0\r\n")
+	bw.WriteString("MIME-Version: 1.0\r\n")
 	if len(atts) > 0 {
-		fmt.Fprintf(bw, "Content-Type: multipart/mixed; boundary=\"%s\"\r\n\r\n", boundary)
-		fmt.Fprintf(bw, "This is a MIME message sanitized by mugai.\r\n\r\n--%s\r\n", boundary)
+		bw.WriteString("Content-Type: multipart/mixed; boundary=\"" + boundary + "\"\r\n\r\n")
+		bw.WriteString("This is a MIME message sanitized by mugai.\r\n\r\n--" + boundary + "\r\n")
 	}
-	fmt.Fprintf(bw, "Content-Type: text/plain; charset=%s\r\nContent-Transfer-Encoding: %s\r\n\r\n", bodyCharset, bodyCTE)
-	bw.Write(bodyBytes)
+	bw.WriteString("Content-Type: text/plain; charset=" + bodyCharset + "\r\nContent-Transfer-Encoding: " + bodyCTE + "\r\n\r\n")
+	if bodyCTE == "base64" {
+		writeBase64Bytes(bw, bodyBytes)
+	} else {
+		bw.Write(bodyBytes)
+	}
 	for _, a := range atts {
-		fmt.Fprintf(bw, "\r\n--%s\r\n", boundary)
+		bw.WriteString("\r\n--" + boundary + "\r\n")
 		outName := sanitize.OutputName(orDefault(a.name, "attachment"), a.rep.OutputType)
 		ctype := detect.MIMEType(a.rep.OutputType)
 		if strings.HasPrefix(ctype, "text/") {
 			ctype += "; charset=UTF-8" // text outputs are always UTF-8
 		}
-		fmt.Fprintf(bw, "Content-Type: %s\r\n", ctype)
-		fmt.Fprintf(bw, "Content-Disposition: attachment;\r\n %s\r\n", mailhdr.FormatParam("filename", outName))
+		bw.WriteString("Content-Type: " + ctype + "\r\n")
+		bw.WriteString("Content-Disposition: attachment;\r\n " + mailhdr.FormatParam("filename", outName) + "\r\n")
 		if a.rep.OutputType == detect.EML {
 			// A message we wrote ourselves: 7-bit, CRLF, short lines, and
 			// RFC 2046 5.2.1 allows no base64 for message/rfc822.
-			fmt.Fprintf(bw, "Content-Transfer-Encoding: 7bit\r\n\r\n")
+			bw.WriteString("Content-Transfer-Encoding: 7bit\r\n\r\n")
 			if _, err := io.Copy(bw, a.out.Stream()); err != nil {
 				return err
 			}
 			continue
 		}
-		fmt.Fprintf(bw, "Content-Transfer-Encoding: base64\r\n\r\n")
+		bw.WriteString("Content-Transfer-Encoding: base64\r\n\r\n")
 		if err := writeBase64(bw, a.out.Reader()); err != nil {
 			return err
 		}
 	}
 	if len(atts) > 0 {
-		fmt.Fprintf(bw, "\r\n--%s--\r\n", boundary)
+		bw.WriteString("\r\n--" + boundary + "--\r\n")
 	}
 	return bw.Flush()
 }
@@ -98,7 +118,9 @@ func (w *walker) writeHeaders(bw *bufio.Writer, top *header, cs mailhdr.OutChars
 		if w.trace.Via != "" {
 			via = " (" + oneLine(w.trace.Via) + ")"
 		}
-		fmt.Fprintf(bw, "Received: by %s with mugai%s;\r\n\t%s\r\n", oneLine(host), via, t.Format(time.RFC1123Z))
+		bw.WriteString("Received: by " + oneLine(host) + " with mugai" + via + ";\r\n\t")
+		bw.Write(t.AppendFormat(bw.AvailableBuffer(), time.RFC1123Z))
+		bw.WriteString("\r\n")
 	}
 	for _, name := range keptHeaders {
 		raw := top.get(name)
@@ -108,7 +130,9 @@ func (w *walker) writeHeaders(bw *bufio.Writer, top *header, cs mailhdr.OutChars
 		switch name {
 		case "Date":
 			if t, ok := mailhdr.Date(raw); ok {
-				fmt.Fprintf(bw, "Date: %s\r\n", t.Format(time.RFC1123Z))
+				bw.WriteString("Date: ")
+				bw.Write(t.AppendFormat(bw.AvailableBuffer(), time.RFC1123Z))
+				bw.WriteString("\r\n")
 			}
 		case "From", "Reply-To", "To", "Cc":
 			var addrs []mailhdr.Address
@@ -129,13 +153,13 @@ func (w *walker) writeHeaders(bw *bufio.Writer, top *header, cs mailhdr.OutChars
 			}
 		}
 	}
-	fmt.Fprintf(bw, "X-Mugai-Outcome: %s\r\n", sanitize.OutcomeTextized)
+	bw.WriteString("X-Mugai-Outcome: " + string(sanitize.OutcomeTextized) + "\r\n")
 	if rules := w.rules(); len(rules) > 0 {
 		bw.WriteString(mailhdr.EncodeText("X-Mugai-Findings", strings.Join(rules, ", "), mailhdr.UTF8))
 	} else {
 		bw.WriteString("X-Mugai-Findings: none\r\n")
 	}
-	fmt.Fprintf(bw, "X-Mugai-Quarantine-ID: %s\r\n", oneLine(w.trace.QuarantineID))
+	bw.WriteString("X-Mugai-Quarantine-ID: " + oneLine(w.trace.QuarantineID) + "\r\n")
 }
 
 // oneLine keeps a value we write ourselves on one printable ASCII line.
@@ -148,48 +172,153 @@ func oneLine(s string) string {
 	}, s)
 }
 
-// composeBody joins the text and the notice.
-func (w *walker) composeBody(text *sanitize.Blob) ([]byte, error) {
-	var b bytes.Buffer
+// composeBody joins the text and the notice into body.
+func (w *walker) composeBody(body *crlfBody, text *sanitize.Blob) error {
 	notice := w.notice()
-	b.Grow(int(min(text.Size(), 1<<30)) + len(notice) + 2)
+	body.grow(int(min(text.Size(), 1<<30)) + len(notice) + 2)
 	if w.opts.NoticeTop {
-		b.WriteString(notice)
-		b.WriteString("\n")
+		body.WriteString(notice)
+		body.WriteString("\n")
 	}
-	if _, err := io.Copy(&b, text.Stream()); err != nil {
-		return nil, err
+	if _, err := io.Copy(body, text.Stream()); err != nil {
+		return err
 	}
 	if !w.opts.NoticeTop {
-		if b.Len() > 0 && b.Bytes()[b.Len()-1] != '\n' {
-			b.WriteByte('\n')
+		if body.n > 0 && body.last != '\n' {
+			body.WriteString("\n")
 		}
-		if b.Len() > 0 {
-			b.WriteByte('\n')
+		if body.n > 0 {
+			body.WriteString("\n")
 		}
-		b.WriteString(notice)
+		body.WriteString(notice)
 	}
-	return b.Bytes(), nil
+	return nil
+}
+
+// crlfBody collects the body text with every line ending (LF, CRLF or a
+// lone CR) written as CRLF, and notes on the way what encodeBody needs to
+// know: whether the text is all ASCII and, while it is, its longest line.
+type crlfBody struct {
+	b      []byte
+	n      int64 // bytes written, before the line ends were changed
+	last   byte  // the last byte written, before the line ends were changed
+	pendCR bool  // the last byte written was a CR: an LF right after it is dropped
+
+	nonASCII bool
+	line     int // bytes of the current line; counted while the text is ASCII
+	longest  int // bytes of the longest finished line; likewise
+}
+
+// Body buffers are pooled. Each is emptied before reuse, and one that grew
+// past maxPooledBody is left to the garbage collector.
+const maxPooledBody = 256 << 10
+
+var bodyBufs = sync.Pool{New: func() any { return new(crlfBody) }}
+
+func getBodyBuf() *crlfBody {
+	b := bodyBufs.Get().(*crlfBody)
+	*b = crlfBody{b: b.b[:0]}
+	return b
+}
+
+func putBodyBuf(b *crlfBody) {
+	if cap(b.b) <= maxPooledBody {
+		bodyBufs.Put(b)
+	}
+}
+
+// grow makes room for about n more bytes of text.
+func (c *crlfBody) grow(n int) {
+	c.b = slices.Grow(c.b, n+n/32+16) // a few more for the CRs
+}
+
+func (c *crlfBody) WriteString(s string) (int, error) {
+	n := len(s)
+	for len(s) > 0 {
+		// Chunks of a stack buffer keep the notice from being copied to the heap.
+		var tmp [512]byte
+		k := copy(tmp[:], s)
+		c.Write(tmp[:k])
+		s = s[k:]
+	}
+	return n, nil
+}
+
+// Write implements io.Writer; it never fails.
+func (c *crlfBody) Write(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	c.n += int64(len(p))
+	c.last = p[len(p)-1]
+	n := len(p)
+	for len(p) > 0 {
+		if c.pendCR {
+			c.pendCR = false
+			if p[0] == '\n' {
+				p = p[1:]
+				continue
+			}
+		}
+		seg := p
+		lf := bytes.IndexByte(p, '\n')
+		if lf >= 0 {
+			seg = p[:lf]
+		}
+		if cr := bytes.IndexByte(seg, '\r'); cr >= 0 {
+			c.text(seg[:cr])
+			c.endLine()
+			c.pendCR = true
+			p = p[cr+1:]
+			continue
+		}
+		c.text(seg)
+		if lf < 0 {
+			break
+		}
+		c.endLine()
+		p = p[lf+1:]
+	}
+	return n, nil
+}
+
+// text appends part of a line.
+func (c *crlfBody) text(p []byte) {
+	c.b = append(c.b, p...)
+	if c.nonASCII {
+		return
+	}
+	if !isASCII(p) {
+		c.nonASCII = true
+		return
+	}
+	c.line += len(p)
+}
+
+func (c *crlfBody) endLine() {
+	c.b = append(c.b, '\r', '\n')
+	c.longest = max(c.longest, c.line)
+	c.line = 0
 }
 
 // encodeBody picks the body's charset and transfer encoding: 7-bit ASCII as
 // is when every line is short, ISO-2022-JP on request when every character
-// can be written in it, else UTF-8 in base64. Lines end in CRLF.
-func encodeBody(body []byte, iso2022jp bool, boundary string) (out []byte, cte, charset string) {
-	body = bytes.ReplaceAll(body, []byte("\r\n"), []byte("\n"))
-	body = bytes.ReplaceAll(body, []byte("\r"), []byte("\n"))
-	crlf := bytes.ReplaceAll(body, []byte("\n"), []byte("\r\n"))
-	if isASCII(body) && linesWithin(body, 76) && !bytes.Contains(body, []byte(boundary)) {
-		return crlf, "7bit", "UTF-8"
+// can be written in it, else UTF-8 in base64. It returns the body with CRLF
+// line ends, in the charset but not yet in the transfer encoding: for
+// "base64" the caller encodes it (writeBase64Bytes).
+func encodeBody(body *crlfBody, iso2022jp bool, boundary string) (out []byte, cte, charset string) {
+	// The boundary holds no line break, so looking for it in the CRLF text
+	// finds what looking in the text would.
+	if !body.nonASCII && max(body.longest, body.line) <= 76 && !bytes.Contains(body.b, []byte(boundary)) {
+		return body.b, "7bit", "UTF-8"
 	}
 	if iso2022jp {
-		if enc, err := japanese.ISO2022JP.NewEncoder().Bytes(body); err == nil && linesWithin(enc, maxBodyLine) && !bytes.Contains(enc, []byte(boundary)) {
+		lf := bytes.ReplaceAll(body.b, []byte("\r\n"), []byte("\n"))
+		if enc, err := japanese.ISO2022JP.NewEncoder().Bytes(lf); err == nil && linesWithin(enc, maxBodyLine) && !bytes.Contains(enc, []byte(boundary)) {
 			return bytes.ReplaceAll(enc, []byte("\n"), []byte("\r\n")), "7bit", "ISO-2022-JP"
 		}
 	}
-	var b bytes.Buffer
-	writeBase64(&b, bytes.NewReader(crlf))
-	return b.Bytes(), "base64", "UTF-8"
+	return body.b, "base64", "UTF-8"
 }
 
 func linesWithin(b []byte, n int) bool {
@@ -209,21 +338,31 @@ func linesWithin(b []byte, n int) bool {
 	return true
 }
 
+// Base64 encodes 57 bytes to a line of 76 characters; b64Chunk is the input
+// of 64 lines.
+const (
+	b64Line  = 57
+	b64Chunk = b64Line * 64
+)
+
+// b64Buf is the scratch of writeBase64, pooled: a fixed size, and every byte
+// used is written before it is read.
+type b64Buf struct {
+	in  [b64Chunk]byte
+	out [b64Chunk / b64Line * 78]byte // 76 characters and CRLF a line
+}
+
+var b64Bufs = sync.Pool{New: func() any { return new(b64Buf) }}
+
 // writeBase64 writes r in base64, 76 characters a line, CRLF line ends.
 func writeBase64(w io.Writer, r io.Reader) error {
-	in := make([]byte, 57*64)
-	out := make([]byte, 0, 80*64)
+	buf := b64Bufs.Get().(*b64Buf)
+	defer b64Bufs.Put(buf)
 	for {
-		n, err := io.ReadFull(r, in)
-		for i := 0; i < n; i += 57 {
-			j := min(i+57, n)
-			out = base64.StdEncoding.AppendEncode(out, in[i:j])
-			out = append(out, '\r', '\n')
-		}
-		if _, werr := w.Write(out); werr != nil {
+		n, err := io.ReadFull(r, buf.in[:])
+		if _, werr := w.Write(appendBase64Lines(buf.out[:0], buf.in[:n])); werr != nil {
 			return werr
 		}
-		out = out[:0]
 		if err == io.EOF || err == io.ErrUnexpectedEOF {
 			return nil
 		}
@@ -231,4 +370,30 @@ func writeBase64(w io.Writer, r io.Reader) error {
 			return err
 		}
 	}
+}
+
+// writeBase64Bytes writes p as writeBase64 writes a reader of p.
+func writeBase64Bytes(w io.Writer, p []byte) error {
+	buf := b64Bufs.Get().(*b64Buf)
+	defer b64Bufs.Put(buf)
+	for len(p) > 0 {
+		k := min(len(p), b64Chunk)
+		if _, err := w.Write(appendBase64Lines(buf.out[:0], p[:k])); err != nil {
+			return err
+		}
+		p = p[k:]
+	}
+	return nil
+}
+
+// appendBase64Lines appends p in base64 to dst, b64Line bytes a line, each
+// line ending in CRLF.
+func appendBase64Lines(dst, p []byte) []byte {
+	for len(p) > 0 {
+		k := min(len(p), b64Line)
+		dst = base64.StdEncoding.AppendEncode(dst, p[:k])
+		dst = append(dst, '\r', '\n')
+		p = p[k:]
+	}
+	return dst
 }

@@ -128,8 +128,8 @@ func (w *walker) walkPart(h header, path string, depth int, sink *textSink, defT
 			ct = "text/plain"
 		}
 	}
-	disp, _ := mailhdr.ParseMediaType(h.get("Content-Disposition"))
-	name := mailhdr.FileName(h.get("Content-Disposition"), rawCT)
+	disp, dparams := mailhdr.ParseMediaType(h.get("Content-Disposition"))
+	name := mailhdr.FileNameFrom(dparams, params)
 	cte := h.get("Content-Transfer-Encoding")
 
 	switch {
@@ -333,6 +333,7 @@ func (w *walker) chooseAlternative(alts []alt, path string, sink *textSink) erro
 // uuencoded blocks inside a plain text body become attachments.
 func (w *walker) bodyText(path, ct, label, cte string, sink *textSink) error {
 	dec, st, known := transferDecoder(cte, w.m)
+	defer releaseDecoder(dec)
 	if !known {
 		w.find("mail.encoding", where(path), sanitize.Recorded, "unknown transfer encoding "+cte+" read as is")
 	}
@@ -340,6 +341,7 @@ func (w *walker) bodyText(path, ct, label, cte string, sink *textSink) error {
 	defer putReader(br)
 	prefix, _ := br.Peek(text.SniffLen)
 	rd := decodeText(br, prefix, label)
+	defer rd.Release()
 	if err := sink.separate(); err != nil {
 		return err
 	}
@@ -386,6 +388,7 @@ func (w *walker) bodyText(path, ct, label, cte string, sink *textSink) error {
 // attach sends one part through the engine and records the result.
 func (w *walker) attach(path, name, ct, cte string, body io.Reader) error {
 	dec, st, known := transferDecoder(cte, body)
+	defer releaseDecoder(dec)
 	if !known {
 		w.find("mail.encoding", where(path), sanitize.Recorded, "unknown transfer encoding "+cte+" read as is")
 	}
@@ -421,6 +424,7 @@ func (w *walker) attach(path, name, ct, cte string, body io.Reader) error {
 // each through the engine; an undecodable stream is removed.
 func (w *walker) tnefPart(path, name, ct, cte string, sink *textSink) error {
 	dec, _, _ := transferDecoder(cte, w.m)
+	defer releaseDecoder(dec)
 	msg, err := tnef.Decode(w.it.ExpandLimit(dec), tnef.Limits{
 		MaxAttachments:    w.it.Limits.MaxParts,
 		MaxAttachmentSize: w.it.Limits.MaxInput,
@@ -439,7 +443,9 @@ func (w *walker) tnefPart(path, name, ct, cte string, sink *textSink) error {
 	w.find("mail.tnef", where(path), sanitize.Converted, fmt.Sprintf("winmail.dat unpacked: %d attachments", len(msg.Attachments)))
 	if msg.Body != "" && sink.n == 0 {
 		rd := text.NewReader(strings.NewReader(msg.Body), text.UTF8)
-		if _, err := io.Copy(sink, rd); err != nil {
+		_, err := io.Copy(sink, rd)
+		rd.Release()
+		if err != nil {
 			return err
 		}
 	}

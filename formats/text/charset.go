@@ -260,6 +260,10 @@ func utf16NoBOM(b []byte, whole bool) (Charset, bool) {
 	if units == 0 {
 		return UTF8, false
 	}
+	if bytes.Count(b, []byte{0})*4 < units {
+		// Too few NULs for either byte order: the usual case, found fast.
+		return UTF8, false
+	}
 	var even, odd int
 	for i := 0; i+1 < len(b); i += 2 {
 		if b[i] == 0 {

@@ -26,13 +26,13 @@ import (
 // A Cleaner is not safe for concurrent use. It does not close r.
 type Cleaner struct {
 	c *cleaner
-	r *transform.Reader
+	r *pipe
 }
 
 // NewCleaner returns a Cleaner reading UTF-8 text from r.
 func NewCleaner(r io.Reader) *Cleaner {
 	c := new(cleaner)
-	return &Cleaner{c: c, r: transform.NewReader(r, c)}
+	return &Cleaner{c: c, r: newPipe(r, c)}
 }
 
 // Read implements io.Reader.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"io"
+	"slices"
 	"unicode/utf8"
 
 	"golang.org/x/text/transform"
@@ -42,13 +43,13 @@ import (
 // A Decoder is not safe for concurrent use. It does not close r.
 type Decoder struct {
 	d *decoder
-	r *transform.Reader
+	r *pipe
 }
 
 // NewDecoder returns a Decoder reading cs-encoded bytes from r.
 func NewDecoder(r io.Reader, cs Charset) *Decoder {
 	d := newDecoder(cs)
-	return &Decoder{d: d, r: transform.NewReader(r, d)}
+	return &Decoder{d: d, r: newPipe(r, d)}
 }
 
 // Read implements io.Reader. Errors from the underlying reader are returned
@@ -69,6 +70,26 @@ func (d *Decoder) FirstInvalidLine() int64 { return d.d.firstInvalid }
 
 // BOM reports whether a byte order mark was dropped from the start.
 func (d *Decoder) BOM() bool { return d.d.bom }
+
+// AppendDecode appends to dst the UTF-8 that a Decoder reading src, a whole
+// text in cs, would return, and reports how many invalid sequences became
+// U+FFFD. It works in dst alone, with none of a Decoder's buffers: it suits
+// short texts already in memory, such as header fields.
+func AppendDecode(dst, src []byte, cs Charset) ([]byte, int64) {
+	d := newDecoder(cs)
+	// Every input byte gives at most 3 output bytes (U+FFFD for one invalid
+	// byte), so one call usually does; the loop covers the rest.
+	dst = slices.Grow(dst, 3*len(src)+utf8.UTFMax)
+	for {
+		nDst, nSrc, err := d.Transform(dst[len(dst):cap(dst)], src, true)
+		dst = dst[:len(dst)+nDst]
+		src = src[nSrc:]
+		if err != transform.ErrShortDst {
+			return dst, d.invalid
+		}
+		dst = slices.Grow(dst, 3*len(src)+utf8.UTFMax)
+	}
+}
 
 // ISO-2022-JP modes.
 const (
@@ -212,6 +233,17 @@ func asciiRun(dst, src []byte) int {
 // valid UTF-8 sequences.
 func validPrefix(b []byte) int {
 	i := 0
+	// Valid text is the rule: check it at once up to the last rune start,
+	// so that a rune cut by the end of b does not spoil the check. When
+	// b[:s] is valid its runes are whole, so s is where the loop below would
+	// get to as well.
+	s := max(len(b)-utf8.UTFMax, 0)
+	for k := 0; k < utf8.UTFMax && s > 0 && !utf8.RuneStart(b[s]); k++ {
+		s--
+	}
+	if s > 0 && utf8.Valid(b[:s]) {
+		i = s
+	}
 	for i < len(b) {
 		for i+8 <= len(b) && binary.LittleEndian.Uint64(b[i:])&0x8080808080808080 == 0 {
 			i += 8

@@ -35,6 +35,15 @@ func NewReader(r io.Reader, cs Charset) *Reader {
 // Read implements io.Reader.
 func (r *Reader) Read(p []byte) (int, error) { return r.cl.Read(p) }
 
+// Release gives the Reader's buffers back for reuse by other Readers. Read
+// fails afterwards; Charset, Stats and Findings still work. Calling it is
+// optional (without it the buffers are left to the garbage collector) and
+// calling it twice is harmless.
+func (r *Reader) Release() {
+	r.cl.r.release()
+	r.dec.r.release()
+}
+
 // Charset reports the source charset.
 func (r *Reader) Charset() Charset { return r.dec.Charset() }
 

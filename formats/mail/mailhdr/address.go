@@ -76,7 +76,7 @@ const maxEncodedWordInAtom = 256
 // comment opener is dropped, and so is every later one of its kind (which
 // keeps the work linear).
 func tokenize(s string) []token {
-	var toks []token
+	toks := make([]token, 0, 16) // one mailbox's worth; lists grow as usual
 	space := false
 	noQuote, noComment := false, false
 	for i := 0; i < len(s); {
@@ -216,7 +216,7 @@ func quoted(s string, open, close byte) (string, int, bool) {
 // parseList groups tokens into mailboxes.
 func parseList(toks []token) []Address {
 	var out []Address
-	var cur []token
+	cur := make([]token, 0, len(toks))
 	inAngle, inGroup := false, false
 	var groupName []token
 	groupStart := 0

@@ -154,10 +154,6 @@ func decodeAs(b []byte, cs text.Charset) string {
 // decodeCount decodes b in cs and reports how many invalid sequences became
 // U+FFFD.
 func decodeCount(b []byte, cs text.Charset) (string, int64) {
-	d := text.NewDecoder(bytes.NewReader(b), cs)
-	var out bytes.Buffer
-	out.Grow(len(b) + len(b)/2 + 8)
-	// The reader is in memory: the only error is none.
-	_, _ = out.ReadFrom(d)
-	return out.String(), d.Invalid()
+	out, invalid := text.AppendDecode(nil, b, cs)
+	return string(out), invalid
 }

@@ -75,8 +75,6 @@
 // todo: a quoted RFC 2231 section left unterminated swallows the next
 // section's name (filename*0*="…; filename*1*="…"); nothing tells the two
 // apart, and the result stays visible text.
-// todo: every ISO-2022-JP or Shift_JIS decode goes through text.NewDecoder,
-// whose buffers cost about 8 KiB of garbage per call.
 // todo: half-width katakana are written in UTF-8 encoded-words even in
 // ISO2022JP output (RFC 1468 has no place for them); a legacy client that
 // cannot read UTF-8 shows those words undecoded.

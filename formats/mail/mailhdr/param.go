@@ -58,20 +58,27 @@ func FileName(contentDisposition, contentType string) string {
 	var dp, tp map[string]string
 	if contentDisposition != "" {
 		_, dp = ParseMediaType(contentDisposition)
-		if n := dp["filename"]; n != "" {
-			return n
-		}
 	}
 	if contentType != "" {
 		_, tp = ParseMediaType(contentType)
-		if n := tp["name"]; n != "" {
-			return n
-		}
 	}
-	if n := dp["name"]; n != "" {
+	return FileNameFrom(dp, tp)
+}
+
+// FileNameFrom is FileName for a caller that has already parsed the two
+// values: disposition and typ are the parameters ParseMediaType returned for
+// them (nil for a value that is absent).
+func FileNameFrom(disposition, typ map[string]string) string {
+	if n := disposition["filename"]; n != "" {
 		return n
 	}
-	return tp["filename"]
+	if n := typ["name"]; n != "" {
+		return n
+	}
+	if n := disposition["name"]; n != "" {
+		return n
+	}
+	return typ["filename"]
 }
 
 // parseType returns the lowercased media type at the start of head and
