@@ -233,9 +233,9 @@ func (ss *session) Data(r io.Reader) error {
 
 	// The original must be durable before anything crosses. Storing it
 	// (with its "received" event, one transaction with a Journal) runs
-	// beside the sanitizer, which only needs its ID: the next hop sees
-	// nothing until the store has answered, and a failed store discards
-	// the sanitized message and answers 451.
+	// beside the sanitizer, which only needs its ID: the next hop accepts
+	// nothing until the store has answered, and a failed or timed-out
+	// store discards the sanitized message and answers 451.
 	received := time.Now()
 	qid := quarantine.NewID(received)
 	j := ss.s.journal()
