@@ -227,8 +227,17 @@ func indexFold(b []byte, pat string) int {
 	if n == 0 {
 		return 0
 	}
+	c0 := pat[0]
+	letter := c0 >= 'a' && c0 <= 'z'
 	for i := 0; i+n <= len(b); i++ {
-		if lower(b[i]) != pat[0] {
+		if !letter {
+			// The first byte has one case only: let IndexByte find it.
+			j := bytes.IndexByte(b[i:len(b)-n+1], c0)
+			if j < 0 {
+				return -1
+			}
+			i += j
+		} else if lower(b[i]) != c0 {
 			continue
 		}
 		k := 1
