@@ -633,3 +633,17 @@ func (c ctxWriter) Write(p []byte) (int, error) {
 	}
 	return c.w.Write(p)
 }
+
+// ReadFrom lets io.Copy into a sanitizer's output use a pooled buffer
+// instead of allocating 32 KiB per copy; every chunk still goes through
+// Write, so the context is checked as often.
+func (c ctxWriter) ReadFrom(r io.Reader) (int64, error) {
+	bp := copyBufs.Get().(*[]byte)
+	defer copyBufs.Put(bp)
+	return io.CopyBuffer(writeOnly{c}, r, *bp)
+}
+
+// writeOnly hides ReadFrom from io.CopyBuffer, which would call it again.
+type writeOnly struct{ w io.Writer }
+
+func (w writeOnly) Write(p []byte) (int, error) { return w.w.Write(p) }

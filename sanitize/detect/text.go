@@ -120,6 +120,9 @@ func fewControls(b []byte) bool {
 	b = bytes.TrimSuffix(b, []byte{0x1A})
 	ctrl := 0
 	for _, c := range b {
+		if c >= 0x20 && c != 0x7F {
+			continue // printable or 8-bit: the common case
+		}
 		switch {
 		case c == 0:
 			return false
