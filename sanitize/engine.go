@@ -109,7 +109,7 @@ func (e *Engine) Run(ctx context.Context, in Input) (*Report, *Blob, error) {
 	lim := e.Limits.Defaults()
 	ctx, cancel := context.WithTimeout(ctx, lim.Timeout)
 	defer cancel()
-	budget := newRunState(lim)
+	budget := newRunState(ctx, lim)
 	return e.spoolAndProcess(ctx, in.R, in.Name, in.MIME, 0, lim, budget)
 }
 
@@ -119,7 +119,7 @@ func (e *Engine) RunBlob(ctx context.Context, src *Blob, name, mime string) (*Re
 	lim := e.Limits.Defaults()
 	ctx, cancel := context.WithTimeout(ctx, lim.Timeout)
 	defer cancel()
-	budget := newRunState(lim)
+	budget := newRunState(ctx, lim)
 	return e.top(ctx, src, name, mime, lim, budget, "")
 }
 
@@ -130,7 +130,7 @@ func (e *Engine) RunKind(ctx context.Context, src *Blob, name, mime string, kind
 	lim := e.Limits.Defaults()
 	ctx, cancel := context.WithTimeout(ctx, lim.Timeout)
 	defer cancel()
-	budget := newRunState(lim)
+	budget := newRunState(ctx, lim)
 	return e.top(ctx, src, name, mime, lim, budget, kind)
 }
 
@@ -172,10 +172,14 @@ func (it *Item) ExpandLimit(r io.Reader) io.Reader {
 type runState struct {
 	left     atomic.Int64
 	verified *sync.Map // Digest → Kind; shared with rescanState copies
+	// done is the Done channel of the top-level item's deadline context:
+	// guard runs parts whose ctx ends with it without a goroutine of their
+	// own.
+	done <-chan struct{}
 }
 
-func newRunState(lim Limits) *runState {
-	rs := &runState{verified: new(sync.Map)}
+func newRunState(ctx context.Context, lim Limits) *runState {
+	rs := &runState{verified: new(sync.Map), done: ctx.Done()}
 	rs.left.Store(lim.MaxExpanded)
 	return rs
 }
@@ -185,7 +189,7 @@ func newRunState(lim Limits) *runState {
 // already expanded within its budget, so sharing the budget would halve
 // the limit for every container) and the same verified outputs.
 func (rs *runState) rescanState(lim Limits) *runState {
-	n := &runState{verified: rs.verified}
+	n := &runState{verified: rs.verified, done: rs.done}
 	n.left.Store(lim.MaxExpanded)
 	return n
 }
@@ -318,7 +322,7 @@ func (e *Engine) processAs(ctx context.Context, src *Blob, name, mime string, de
 	}
 
 	it := &Item{Name: name, MIME: mime, Kind: rep.Detected, Limits: lim, Depth: depth, eng: e, budget: budget}
-	out, res, err := e.guard(ctx, s, src, it)
+	out, res, err := e.guard(ctx, s, src, it, true)
 	rep.Children = res.Children
 	rep.Findings = append(rep.Findings, res.Findings...)
 	if err != nil {
@@ -394,8 +398,7 @@ func (e *Engine) verify(ctx context.Context, out *Blob, kind Kind, parent *Item)
 		return fail(fmt.Sprintf("no sanitizer to verify %s", kind))
 	}
 	it := &Item{Name: parent.Name, Kind: kind, Limits: parent.Limits, Depth: parent.Depth, eng: e, budget: parent.budget.rescanState(parent.Limits)}
-	verOut, res, err := e.guard(ctx, s, out, it)
-	verOut.Close()
+	_, res, err := e.guard(ctx, s, out, it, false)
 	for _, c := range res.Children {
 		c.Walk(func(_ int, r *Report) {
 			if r.Outcome != OutcomeBlocked && risky(r.Findings) {
@@ -415,42 +418,119 @@ func (e *Engine) verify(ctx context.Context, out *Blob, kind Kind, parent *Item)
 }
 
 // guard runs s under recover, with ctx-aware input and output, and returns at
-// the deadline even if s does not. The returned Blob is nil on error.
-func (e *Engine) guard(ctx context.Context, s Sanitizer, src *Blob, it *Item) (*Blob, Result, error) {
+// the deadline even if s does not. The returned Blob is nil on error, and
+// also when keep is false: the verification pass needs only the sanitizer's
+// verdict, so its output is counted against MaxOutput and dropped.
+//
+// A top-level item runs its sanitizer in a goroutine of its own, which guard
+// abandons at the deadline. A part inside it (Depth > 0, reached through
+// Item.Child) whose ctx ends with the top-level item's deadline runs on the
+// calling goroutine, which is the container's sanitizer, itself running in
+// such an abandonable goroutine: if the part hangs, the top-level guard
+// returns at that deadline and the whole item fails closed, as the part's
+// own guard would have made it. A part given another deadline or
+// cancellation gets its own goroutine as before. A panic becomes the same
+// error either way.
+func (e *Engine) guard(ctx context.Context, s Sanitizer, src *Blob, it *Item, keep bool) (*Blob, Result, error) {
 	it.Src = io.NewSectionReader(ctxReaderAt{ctx: ctx, r: src}, 0, src.Size())
-	sp := NewSpool(e.TempDir, it.Limits.SpoolMemory, it.Limits.MaxOutput)
-	type done struct {
-		res Result
-		err error
+	var (
+		sp   *Spool
+		sink io.Writer
+	)
+	if keep {
+		sp = NewSpool(e.TempDir, it.Limits.SpoolMemory, it.Limits.MaxOutput)
+		// Most outputs of small items are about as large as their input:
+		// size the buffer once instead of doubling it up from 64 bytes.
+		sp.grow(min(src.Size(), it.Limits.SpoolMemory, presizeMax))
+		sink = sp
+	} else {
+		sink = &discardSink{max: it.Limits.MaxOutput}
 	}
-	ch := make(chan done, 1)
-	go func() {
-		var d done
-		defer func() {
-			if p := recover(); p != nil {
-				e.log().Error("sanitizer panic", "kind", string(it.Kind), "part", it.Name, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-				d = done{err: fmt.Errorf("%w: recovered panic in %s sanitizer", ErrMalformed, it.Kind)}
-			}
-			ch <- d
-		}()
-		d.res, d.err = s.Sanitize(ctx, ctxWriter{ctx: ctx, w: sp}, it)
-	}()
-	select {
-	case d := <-ch:
+	dst := ctxWriter{ctx: ctx, w: sink}
+	finish := func(d guardResult) (*Blob, Result, error) {
 		if d.err == nil {
 			d.err = ctx.Err()
 		}
-		if d.err != nil {
-			sp.Close()
+		if d.err != nil || !keep {
+			if sp != nil {
+				sp.Close()
+			}
 			return nil, d.res, d.err
 		}
 		b, err := sp.Finish()
 		return b, d.res, err
+	}
+	if done := ctx.Done(); it.Depth > 0 && done != nil && it.budget != nil && done == it.budget.done {
+		return finish(e.contain(ctx, s, dst, it))
+	}
+	ch := make(chan guardResult, 1)
+	go func() {
+		var d guardResult
+		returned := false
+		defer func() {
+			if !returned {
+				// runtime.Goexit: the sanitizer neither returned nor
+				// panicked, so it has no verdict.
+				d = guardResult{err: fmt.Errorf("%w: %s sanitizer did not return", ErrMalformed, it.Kind)}
+			}
+			ch <- d
+		}()
+		d = e.contain(ctx, s, dst, it)
+		returned = true
+	}()
+	select {
+	case d := <-ch:
+		return finish(d)
 	case <-ctx.Done():
 		// Abandon the sanitizer; its output is closed when it returns.
-		go func() { <-ch; sp.Close() }()
+		go func() {
+			<-ch
+			if sp != nil {
+				sp.Close()
+			}
+		}()
 		return nil, Result{}, fmt.Errorf("%w: %s sanitizer", ErrTimeout, it.Kind)
 	}
+}
+
+// presizeMax caps the output buffer guard allocates before a sanitizer has
+// written anything.
+const presizeMax = 64 << 10
+
+type guardResult struct {
+	res Result
+	err error
+}
+
+// contain calls s, turning a panic into an error wrapping ErrMalformed.
+func (e *Engine) contain(ctx context.Context, s Sanitizer, dst io.Writer, it *Item) (d guardResult) {
+	defer func() {
+		if p := recover(); p != nil {
+			e.log().Error("sanitizer panic", "kind", string(it.Kind), "part", it.Name, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			d = guardResult{err: fmt.Errorf("%w: recovered panic in %s sanitizer", ErrMalformed, it.Kind)}
+		}
+	}()
+	d.res, d.err = s.Sanitize(ctx, dst, it)
+	return d
+}
+
+// discardSink counts what the verification pass writes and refuses to go
+// past max with the error a Spool gives; it keeps nothing.
+type discardSink struct {
+	max, n int64
+	err    error // sticky
+}
+
+func (d *discardSink) Write(p []byte) (int, error) {
+	if d.err != nil {
+		return 0, d.err
+	}
+	if d.n+int64(len(p)) > d.max {
+		d.err = fmt.Errorf("%w: more than %d bytes", ErrTooLarge, d.max)
+		return 0, d.err
+	}
+	d.n += int64(len(p))
+	return len(p), nil
 }
 
 func (e *Engine) log() *slog.Logger {
@@ -553,3 +633,17 @@ func (c ctxWriter) Write(p []byte) (int, error) {
 	}
 	return c.w.Write(p)
 }
+
+// ReadFrom lets io.Copy into a sanitizer's output use a pooled buffer
+// instead of allocating 32 KiB per copy; every chunk still goes through
+// Write, so the context is checked as often.
+func (c ctxWriter) ReadFrom(r io.Reader) (int64, error) {
+	bp := copyBufs.Get().(*[]byte)
+	defer copyBufs.Put(bp)
+	return io.CopyBuffer(writeOnly{c}, r, *bp)
+}
+
+// writeOnly hides ReadFrom from io.CopyBuffer, which would call it again.
+type writeOnly struct{ w io.Writer }
+
+func (w writeOnly) Write(p []byte) (int, error) { return w.w.Write(p) }

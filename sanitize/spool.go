@@ -106,6 +106,15 @@ func (s *Spool) ReadFrom(r io.Reader) (int64, error) {
 
 var copyBufs = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
 
+// grow makes room for n more bytes in memory, so that a spool whose final
+// size is about known does not grow its buffer step by step. It does
+// nothing once the spool has spilled to a file.
+func (s *Spool) grow(n int64) {
+	if n > 0 && s.f == nil {
+		s.buf.Grow(int(n))
+	}
+}
+
 // Len reports the bytes written so far.
 func (s *Spool) Len() int64 { return s.n }
 

@@ -5,6 +5,7 @@ import (
 	"io"
 	"path"
 	"strings"
+	"sync"
 )
 
 // Limits on what one call to Detect reads. They are constants, not
@@ -82,26 +83,45 @@ func Detect(r io.ReaderAt, size int64, name string) (k Kind) {
 			}
 		}()
 	}
-	br := &budgetReaderAt{r: r, size: size, left: maxReadBytes}
-	buf := make([]byte, min(size, prefixLen))
+	sc := scratchPool.Get().(*scratch)
+	defer func() {
+		sc.br = budgetReaderAt{} // drop the reference to r
+		scratchPool.Put(sc)
+	}()
+	sc.br = budgetReaderAt{r: r, size: size, left: maxReadBytes}
+	br := &sc.br
+	buf := sc.prefix[:min(size, prefixLen)]
 	n, _ := br.ReadAt(buf, 0)
 	buf = buf[:n]
 	if len(buf) == 0 {
 		return Binary
 	}
 	ext := extOf(name)
-	k = sniff(br, size, buf)
+	k = sniff(br, size, buf, sc)
 	return byName(k, ext)
 }
+
+// scratch is the memory one Detect call works in, pooled so that detecting
+// a small item allocates nothing: the prefix, the footer window of
+// sniffOffsets and the read budget. Nothing in it outlives the call (kinds
+// are constants, never slices of the prefix).
+type scratch struct {
+	br     budgetReaderAt
+	prefix [prefixLen]byte
+	tail   [512]byte
+	id     [5]byte
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 
 // sniff decides from content alone. Order matters: magic numbers at offset 0
 // come first (they are unambiguous), then structures at fixed offsets, then
 // the PDF header window, and text last.
-func sniff(r *budgetReaderAt, size int64, buf []byte) Kind {
+func sniff(r *budgetReaderAt, size int64, buf []byte, sc *scratch) Kind {
 	if k := sniffMagic(r, size, buf); k != "" {
 		return k
 	}
-	if k := sniffOffsets(r, size, buf); k != "" {
+	if k := sniffOffsets(r, size, buf, sc); k != "" {
 		return k
 	}
 	if hasPDFHeader(buf) {

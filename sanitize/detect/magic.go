@@ -128,8 +128,8 @@ func sniffMagic(r *budgetReaderAt, size int64, buf []byte) Kind {
 // ECMA-167 §2/9.1), a VHD footer or a DMG (UDIF) "koly" trailer in the last
 // 512 bytes, and FAT/NTFS/exFAT boot sectors (raw .img floppy and disk
 // images, which Windows mounts).
-func sniffOffsets(r *budgetReaderAt, size int64, buf []byte) Kind {
-	var id [5]byte
+func sniffOffsets(r *budgetReaderAt, size int64, buf []byte, sc *scratch) Kind {
+	id := &sc.id
 	for _, off := range []int64{0x8001, 0x8801, 0x9001} {
 		if off+int64(len(id)) > size {
 			break
@@ -143,7 +143,7 @@ func sniffOffsets(r *budgetReaderAt, size int64, buf []byte) Kind {
 		}
 	}
 	if size >= 512 {
-		var tail [512]byte
+		tail := &sc.tail
 		if readAt(r, tail[:], size-512) {
 			if bytes.HasPrefix(tail[:], []byte("koly")) || bytes.HasPrefix(tail[:], magicVHD) ||
 				bytes.HasPrefix(tail[1:], magicVHD) { // some old VHDs have a 511-byte footer

@@ -2,6 +2,7 @@ package detect
 
 import (
 	"bytes"
+	"math/bits"
 )
 
 // Namespaces that make a browser render markup as active content.
@@ -87,10 +88,11 @@ func sniffMarkup(v []byte, truncated bool) Kind {
 			if j := bytes.LastIndexByte(local, ':'); j >= 0 {
 				local = local[j+1:]
 			}
-			if string(bytesLower(local)) == "svg" {
+			var low [maxTagName]byte
+			if string(lowerInto(low[:], local)) == "svg" {
 				return SVG
 			}
-			if len(local) == len(name) && htmlRootTags[string(bytesLower(name))] {
+			if len(local) == len(name) && htmlRootTags[string(lowerInto(low[:], name))] {
 				return HTML
 			}
 			tagEnd := bytes.IndexByte(rest, '>')
@@ -195,22 +197,34 @@ func doctypeEnd(v []byte, i int) int {
 	return len(v)
 }
 
-func bytesLower(b []byte) []byte {
-	out := make([]byte, len(b))
-	for i, c := range b {
-		out[i] = lower(c)
+// maxTagName is longer than every name in htmlRootTags and mailHeaders,
+// so that a name that does not fit cannot be one of them.
+const maxTagName = 32
+
+// lowerInto returns b with ASCII letters lowered, written into dst, or nil
+// when b does not fit in dst (it is then longer than any name looked up
+// with it). It allocates nothing: lookups such as m[string(lowerInto(…))]
+// do not copy the key.
+func lowerInto(dst, b []byte) []byte {
+	if len(b) > len(dst) {
+		return nil
 	}
-	return out
+	for i, c := range b {
+		dst[i] = lower(c)
+	}
+	return dst[:len(b)]
 }
 
 // mailHeaders are the RFC 5322 and RFC 2045 header fields that identify a
 // message or a MIME entity; isEML wants two different ones.
-var mailHeaders = map[string]bool{
-	"from": true, "to": true, "cc": true, "subject": true, "date": true,
-	"message-id": true, "received": true, "mime-version": true,
-	"return-path": true, "delivered-to": true, "reply-to": true, "sender": true,
-	"in-reply-to": true, "references": true, "content-type": true,
-	"content-transfer-encoding": true, "content-disposition": true,
+// Each maps to its own bit, so that isEML can count the different ones it
+// saw without allocating.
+var mailHeaders = map[string]uint32{
+	"from": 1 << 0, "to": 1 << 1, "cc": 1 << 2, "subject": 1 << 3, "date": 1 << 4,
+	"message-id": 1 << 5, "received": 1 << 6, "mime-version": 1 << 7,
+	"return-path": 1 << 8, "delivered-to": 1 << 9, "reply-to": 1 << 10, "sender": 1 << 11,
+	"in-reply-to": 1 << 12, "references": 1 << 13, "content-type": 1 << 14,
+	"content-transfer-encoding": 1 << 15, "content-disposition": 1 << 16,
 }
 
 // maxHeaderLines bounds the header lines isEML reads.
@@ -227,7 +241,7 @@ const maxHeaderLines = 500
 func isEML(v []byte) bool {
 	v = v[skipSpace(v, 0):]
 	lines := 0
-	seen := map[string]bool{}
+	var seen uint32 // mailHeaders bits
 	multipart := false
 	first := true
 	for len(v) > 0 && lines < maxHeaderLines {
@@ -253,18 +267,17 @@ func isEML(v []byte) bool {
 			break
 		}
 		lines++
-		lname := string(bytesLower(name))
-		if mailHeaders[lname] {
-			seen[lname] = true
-		}
-		if lname == "content-type" {
+		var low [maxTagName]byte
+		lname := lowerInto(low[:], name)
+		seen |= mailHeaders[string(lname)]
+		if string(lname) == "content-type" {
 			t := bytes.TrimSpace(value)
 			if hasPrefixFold(t, "multipart/") || hasPrefixFold(t, "message/") {
 				multipart = true
 			}
 		}
 	}
-	return len(seen) >= 2 || multipart
+	return bits.OnesCount32(seen) >= 2 || multipart
 }
 
 // nextLine splits v after its first line break (CRLF, LF or CR) and returns

@@ -120,6 +120,9 @@ func fewControls(b []byte) bool {
 	b = bytes.TrimSuffix(b, []byte{0x1A})
 	ctrl := 0
 	for _, c := range b {
+		if c >= 0x20 && c != 0x7F {
+			continue // printable or 8-bit: the common case
+		}
 		switch {
 		case c == 0:
 			return false
@@ -227,8 +230,17 @@ func indexFold(b []byte, pat string) int {
 	if n == 0 {
 		return 0
 	}
+	c0 := pat[0]
+	letter := c0 >= 'a' && c0 <= 'z'
 	for i := 0; i+n <= len(b); i++ {
-		if lower(b[i]) != pat[0] {
+		if !letter {
+			// The first byte has one case only: let IndexByte find it.
+			j := bytes.IndexByte(b[i:len(b)-n+1], c0)
+			if j < 0 {
+				return -1
+			}
+			i += j
+		} else if lower(b[i]) != c0 {
 			continue
 		}
 		k := 1
