@@ -37,6 +37,7 @@ type Server struct {
 	sessions  chan struct{} // semaphore of MaxSessions
 	sanitize  chan struct{} // semaphore of MaxSanitizing
 	records   recorder      // delivery records written after the reply
+	late      atomic.Int64  // stores still running after their session gave up (StoreTimeout)
 	bytes     *budget       // of MaxSanitizingBytes
 	draining  atomic.Bool
 	limClient *limiter
@@ -162,9 +163,11 @@ func (s *Server) WaitIdle(ctx context.Context) error {
 	return nil
 }
 
-// busy reports whether a message is in DATA or a delivery record is still
-// being written.
-func (s *Server) busy() bool { return len(s.sanitize) > 0 || s.records.pending.Load() > 0 }
+// busy reports whether a message is in DATA, a delivery record is still
+// being written, or a store that outlived StoreTimeout is still running.
+func (s *Server) busy() bool {
+	return len(s.sanitize) > 0 || s.records.pending.Load() > 0 || s.late.Load() > 0
+}
 
 // held reports whether the incident hold is on. The hold file is checked
 // at most once a second.

@@ -272,6 +272,7 @@ func (ss *session) Data(r io.Reader) error {
 		}
 		ss.s.bytes.release(src.Size())
 		src.Close()
+		ss.s.late.Add(-1)
 	}()
 	// storeWait waits for the store, at most StoreTimeout.
 	storeWait := func() stored {
@@ -281,7 +282,9 @@ func (ss *session) Data(r io.Reader) error {
 		case st := <-putDone:
 			return st
 		case <-t.C:
+			ss.s.late.Add(1) // before the swap: the goroutine may end at once
 			if !putState.CompareAndSwap(putRunning, putAbandoned) {
+				ss.s.late.Add(-1)
 				return <-putDone // it finished just now
 			}
 			owned = false

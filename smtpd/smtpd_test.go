@@ -870,6 +870,13 @@ func TestStoreTimeout(t *testing.T) {
 	if n := len(sk.Received()); n != 0 {
 		t.Fatalf("the next hop got %d messages", n)
 	}
+	// The relay counts the store still running as work in progress: a
+	// drain keeps the store open for it.
+	wctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	if err := r.srv.WaitIdle(wctx); err == nil {
+		t.Error("WaitIdle returned while the late store was still running")
+	}
 	// The store wakes up and keeps the original all the same.
 	close(ss.gate)
 	if err := smtpdtest.Send(r.addr, "a@example.com", []string{"b@example.lg.jp"}, htmlMail); err != nil {
